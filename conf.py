@@ -1,0 +1,67 @@
+"""Sphinx configuration for the Orthopedic Trigger Point Injection Reference.
+
+Built from the repository root with ``sphinx-build -c . docs <out>``: paths to
+templates, static files and the bibliography are relative to this file, while
+images, toctree entries and ``exclude_patterns`` are relative to ``docs/``.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+# -- Project: the one place the version is set ---------------------------------
+project = "Orthopedic Trigger Point Injection Reference"
+short_title = "TPI Reference"
+author = "The TPI Reference editors"
+copyright = "2026, the TPI Reference editors. Content CC BY-SA 4.0; code MIT"
+release = "0.1.0"  # bump with every tagged release; see docs/about/changelog.md
+version = ".".join(release.split(".")[:2])
+content_license = "CC BY-SA 4.0"
+content_license_url = "https://creativecommons.org/licenses/by-sa/4.0/"
+
+# -- Extensions ----------------------------------------------------------------
+extensions = [
+    "myst_parser",  # MyST Markdown sources
+    "sphinx_design",  # cards, grids, tabs
+    "sphinxcontrib.bibtex",  # {cite:p} and the bibliography
+    "tpi_sphinx",  # this project's checks, directives and data tables
+]
+
+# -- Strictness: every warning is an error (the Makefile adds -W --keep-going) --
+nitpicky = True
+numfig = True  # {numref} and numbered figures and tables
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "_templates"]
+
+# -- MyST ----------------------------------------------------------------------
+myst_enable_extensions = [
+    "attrs_block",
+    "attrs_inline",
+    "colon_fence",
+    "deflist",
+    "fieldlist",
+    "substitution",
+]
+myst_heading_anchors = 3  # deep links to h1-h3
+myst_substitutions = {
+    "release": release,
+    "content_license": content_license,
+}
+
+# -- Citations (author-year, one bibliography page) ----------------------------
+bibtex_bibfiles = ["docs/references.bib"]
+bibtex_default_style = "tpi"  # registered by tpi_sphinx.citations
+bibtex_reference_style = "author_year"
+
+# -- HTML (furo) -----------------------------------------------------------------
+html_theme = "furo"
+html_title = f"{short_title} {release}"
+html_static_path = ["docs/_static"]
+html_css_files = ["tpi.css"]
+templates_path = ["docs/_templates"]
+html_last_updated_fmt = None  # review dates come from front matter instead
+html_show_sphinx = False
+html_context = {
+    "content_license": content_license,
+    "content_license_url": content_license_url,
+}

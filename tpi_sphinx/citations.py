@@ -1,0 +1,78 @@
+"""Author-year bibliography style for sphinxcontrib-bibtex.
+
+Clinicians scan a bibliography by author and year, so entries are sorted and
+labelled that way ("Alvarez 2002", "Neal 2018a"). Identifiers are shown as
+links (DOI, PMID, ISBN); a URL only where the source has no identifier.
+The ``note`` field is the editors' provenance record and is never printed.
+"""
+
+from collections import Counter
+
+from pybtex.database import Entry
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.template import field, href, join, optional, sentence
+from sphinx.application import Sphinx
+
+
+def _surname(person) -> str:
+    return " ".join(person.prelast_names + person.last_names).replace("{", "").replace("}", "")
+
+
+def _authors(entry: Entry) -> str:
+    """"Alvarez", "Alvarez & Rockwell" or "Neal et al."; the title if no author."""
+    people = entry.persons.get("author") or entry.persons.get("editor")
+    if not people:
+        return entry.fields.get("title", "Anon.").split(":")[0]
+    if len(people) == 1:
+        return _surname(people[0])
+    if len(people) == 2:
+        return f"{_surname(people[0])} & {_surname(people[1])}"
+    return f"{_surname(people[0])} et al."
+
+
+class AuthorYearLabelStyle(BaseLabelStyle):
+    """Labels such as "Alvarez & Rockwell 2002" or "Neal et al. 2018a"."""
+
+    def format_labels(self, sorted_entries):
+        entries = list(sorted_entries)
+        bases = [f"{_authors(e)} {e.fields.get('year', 'n.d.')}" for e in entries]
+        totals = Counter(bases)
+        seen: Counter = Counter()
+        for base in bases:
+            if totals[base] == 1:
+                yield base
+            else:
+                yield base + "abcdefghijklmnopqrstuvwxyz"[seen[base]]
+                seen[base] += 1
+
+
+class AuthorYearStyle(UnsrtStyle):
+    default_sorting_style = "author_year_title"
+    default_label_style = AuthorYearLabelStyle
+
+    def format_entry(self, label, entry, bib_data=None):
+        fields = {k: v for k, v in entry.fields.items() if k.lower() != "note"}
+        clean = Entry(entry.type, fields=fields, persons=entry.persons)
+        clean.key = entry.key
+        return super().format_entry(label, clean, bib_data=bib_data)
+
+    def format_web_refs(self, e):
+        has_identifier = any(k in e.fields for k in ("doi", "pmid"))
+        return sentence[
+            optional[self.format_doi(e)],
+            optional[self.format_pmid(e)],
+            optional[self.format_url(e)] if not has_identifier else "",
+        ]
+
+    def format_pmid(self, e):
+        url = join["https://pubmed.ncbi.nlm.nih.gov/", field("pmid", raw=True), "/"]
+        return href(url)[join["PMID: ", field("pmid", raw=True)]]
+
+
+register_plugin("pybtex.style.formatting", "tpi", AuthorYearStyle)
+
+
+def setup(app: Sphinx) -> None:
+    """Nothing to connect: importing this module registers the style."""

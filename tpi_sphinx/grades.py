@@ -1,0 +1,35 @@
+"""The ``{sort}`` role: a SORT evidence grade linked to the page that explains it.
+
+    Massage and physical therapy come first. {sort}`B`
+
+renders "SORT B" as a link to the ``sort-grades`` label (docs/evidence/grading.md).
+"""
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxRole
+
+GRADES = ("A", "B", "C")
+TARGET = "sort-grades"
+
+
+class SortGrade(SphinxRole):
+    def run(self):
+        grade = self.text.strip().upper()
+        if grade not in GRADES:
+            message = self.inliner.reporter.error(
+                f"SORT grade must be one of {', '.join(GRADES)}, not {self.text!r}", line=self.lineno
+            )
+            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
+        label = nodes.inline(f"SORT {grade}", f"SORT {grade}", classes=["sort-grade", f"sort-{grade.lower()}"])
+        xref = addnodes.pending_xref(
+            "", label, refdomain="std", reftype="ref", reftarget=TARGET, refexplicit=True, refwarn=True,
+            refdoc=self.env.docname,
+        )
+        self.set_source_info(xref)
+        return [xref], []
+
+
+def setup(app: Sphinx) -> None:
+    app.add_role("sort", SortGrade())
