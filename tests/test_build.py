@@ -1,0 +1,72 @@
+"""The site builds cleanly, and every page is reachable and well-formed."""
+
+import json
+import pickle
+import re
+
+from bs4 import BeautifulSoup
+
+from tpi_sphinx import frontmatter, sources
+
+SECTIONS = ["background", "indications", "procedure", "safety", "rehabilitation", "evidence", "resources", "about"]
+
+
+def test_build_emits_no_warnings(site):
+    assert site.warnings == []
+
+
+def test_every_page_is_reachable_from_the_root_toctree(site):
+    env = pickle.loads((site.doctreedir / "environment.pickle").read_bytes())
+    reachable, todo = set(), ["index"]
+    while todo:
+        doc = todo.pop()
+        if doc not in reachable:
+            reachable.add(doc)
+            todo.extend(env.toctree_includes.get(doc, []))
+    all_pages = {sources.docname(p) for p in sources.pages()}
+    assert all_pages - reachable == set()
+
+
+def test_every_page_has_valid_front_matter():
+    bad = {}
+    for page in sources.pages():
+        meta = sources.front_matter(page)
+        found = ["no front matter"] if meta is None else frontmatter.problems(meta)
+        if found:
+            bad[str(page.relative_to(sources.ROOT))] = found
+    assert bad == {}
+
+
+def test_each_page_shows_version_and_review_date(site):
+    html = (site.outdir / "background" / "what-is-a-trigger-point-injection.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    review = soup.select_one(".page-review")
+    assert review is not None
+    text = " ".join(review.get_text().split())
+    assert "Version 0." in text and "reviewed 2026-" in text
+    footer = soup.select_one(".tpi-footer").get_text()
+    assert "not medical advice" in footer and "CC BY-SA 4.0" in footer
+
+
+def test_landing_page_links_to_every_section(site):
+    soup = BeautifulSoup((site.outdir / "index.html").read_text(), "html.parser")
+    article_links = {a["href"] for a in soup.select("article a[href]")}
+    missing = [s for s in SECTIONS if f"{s}/index.html" not in article_links]
+    assert missing == []
+
+
+def test_every_section_index_states_its_scope():
+    for section in SECTIONS:
+        text = sources.body(sources.DOCS / section / "index.md")
+        prose = [p for p in text.split("\n\n") if p and not p.lstrip().startswith(("#", "`", ":", "(", "-"))]
+        assert prose, f"{section}/index.md has no scope paragraph"
+        assert len(" ".join(prose).split()) >= 40, f"{section}/index.md: scope paragraph too short"
+        assert not re.search(r"\b(TBD|TODO|lorem ipsum)\b", text, re.I), f"{section}/index.md has a placeholder"
+
+
+def test_search_index_contains_every_glossary_term(site):
+    raw = (site.outdir / "searchindex.js").read_text()
+    index = json.loads(raw[raw.index("(") + 1 : raw.rindex(")")])
+    indexed = set(index["indexentries"])
+    missing = [name for entry in sources.glossary() for name in entry.names if name.lower() not in indexed]
+    assert missing == []
