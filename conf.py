@@ -51,7 +51,7 @@ myst_substitutions = {
 # -- Citations (author-year, one bibliography page) ----------------------------
 bibtex_bibfiles = ["docs/references.bib"]
 bibtex_default_style = "tpi"  # registered by tpi_sphinx.citations
-bibtex_reference_style = "author_year"
+bibtex_reference_style = "tpi"  # "(Shah et al. 2015)", registered by tpi_sphinx.citations
 
 # -- HTML (furo) -----------------------------------------------------------------
 html_theme = "furo"

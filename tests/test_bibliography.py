@@ -1,12 +1,14 @@
 """The bibliography holds exactly the cited sources, each identifiable."""
 
-from tpi_sphinx import sources
+from tpi_sphinx import doses, sources
 
 WEB_TYPES = {"misc", "online"}  # labels, coverage documents, web pages: no DOI/PMID/ISBN exists
 
 
 def _cited() -> set[str]:
-    return {key for page in sources.pages() for key in sources.cited_keys(page.read_text(encoding="utf-8"))}
+    """Keys cited in the pages, plus the sources of the numbers the dose tables render."""
+    in_pages = {key for page in sources.pages() for key in sources.cited_keys(page.read_text(encoding="utf-8"))}
+    return in_pages | doses.source_keys(doses.load(sources.DOCS / "data" / "doses.yaml"))
 
 
 def test_every_entry_is_cited():

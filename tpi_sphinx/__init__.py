@@ -11,10 +11,10 @@ One module a job:
 
 from sphinx.application import Sphinx
 
-from . import citations, frontmatter, grades, keypoints
+from . import citations, doses, frontmatter, grades, keypoints
 
 
 def setup(app: Sphinx) -> dict:
-    for module in (citations, frontmatter, keypoints, grades):
+    for module in (citations, frontmatter, keypoints, grades, doses):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,23 +1,33 @@
-"""Author-year bibliography style for sphinxcontrib-bibtex.
+"""Author-year citations and bibliography for sphinxcontrib-bibtex.
 
 Clinicians scan a bibliography by author and year, so entries are sorted and
-labelled that way ("Alvarez 2002", "Neal 2018a"). Identifiers are shown as
-links (DOI, PMID, ISBN); a URL only where the source has no identifier.
-The ``note`` field is the editors' provenance record and is never printed.
+labelled that way ("Shah et al. 2015", "Neal et al. 2018a"), and a
+parenthetical citation shows the same label in round brackets:
+"(Shah et al. 2015; Kishner 2022)". A textual citation reads
+"Shah et al. (2015)". Identifiers are shown as links (DOI, PMID); a URL only
+where the source has no identifier. The ``note`` field is the editors'
+provenance record and is never printed.
 """
 
 from collections import Counter
+import dataclasses
 
 from pybtex.database import Entry
 from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.template import field, href, join, optional, sentence
 from sphinx.application import Sphinx
+from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle, GroupReferenceStyle, PersonStyle
+from sphinxcontrib.bibtex.style.referencing.basic_author_year import BasicAuthorYearTextualReferenceStyle
+from sphinxcontrib.bibtex.style.referencing.basic_label import BasicLabelParentheticalReferenceStyle
 
 
 def _surname(person) -> str:
-    return " ".join(person.prelast_names + person.last_names).replace("{", "").replace("}", "")
+    latex = " ".join(person.prelast_names + person.last_names)
+    return Text.from_latex(latex).render_as("text")
 
 
 def _authors(entry: Entry) -> str:
@@ -71,7 +81,27 @@ class AuthorYearStyle(UnsrtStyle):
         return href(url)[join["PMID: ", field("pmid", raw=True)]]
 
 
+def _round() -> BracketStyle:
+    return BracketStyle(left="(", right=")", sep="; ")
+
+
+@dataclasses.dataclass
+class AuthorYearReferences(GroupReferenceStyle):
+    """{cite:p} -> "(Shah et al. 2015; Kishner 2022)"; {cite:t} -> "Shah et al. (2015)"."""
+
+    bracket: BracketStyle = dataclasses.field(default_factory=_round)
+    person: PersonStyle = dataclasses.field(default_factory=PersonStyle)
+
+    def __post_init__(self):
+        self.styles.extend([
+            BasicLabelParentheticalReferenceStyle(bracket=self.bracket),
+            BasicAuthorYearTextualReferenceStyle(bracket=self.bracket, person=self.person),
+        ])
+        super().__post_init__()
+
+
 register_plugin("pybtex.style.formatting", "tpi", AuthorYearStyle)
+register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "tpi", AuthorYearReferences)
 
 
 def setup(app: Sphinx) -> None:

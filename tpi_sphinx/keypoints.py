@@ -38,7 +38,8 @@ def opens_with_key_points(doctree: nodes.document) -> bool:
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return False
-    body = [n for n in section.children if not isinstance(n, (nodes.title, nodes.target, nodes.comment))]
+    skip = (nodes.title, nodes.target, nodes.comment, nodes.system_message)  # a system message is reported on its own
+    body = [n for n in section.children if not isinstance(n, skip)]
     return bool(body) and is_key_points(body[0])
 
 
