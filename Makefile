@@ -12,7 +12,7 @@ STRICT   := -W --keep-going -n
 SPHINXOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: help html live test clean requirements
+.PHONY: help html live pdf epub test bench clean requirements tex
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -34,8 +34,24 @@ live: $(VENV)/.installed  ## Preview at http://127.0.0.1:8000 with live reload
 	$(BIN)/sphinx-autobuild -b html -c . $(STRICT) --host 127.0.0.1 --port 8000 \
 	  --watch conf.py --watch tpi_sphinx $(SOURCE) $(BUILD)/live
 
+pdf: $(VENV)/.installed tex  ## Build the PDF book into _build/pdf (XeLaTeX)
+	$(SPHINX) -b latex -c . $(STRICT) $(SPHINXOPTS) $(SOURCE) $(BUILD)/latex
+	$(MAKE) -C $(BUILD)/latex all-pdf LATEXMKOPTS="-silent" LATEXOPTS="-interaction=nonstopmode -halt-on-error"
+	@mkdir -p $(BUILD)/pdf && cp $(BUILD)/latex/*.pdf $(BUILD)/pdf/
+	@echo "PDF built: $$(ls $(CURDIR)/$(BUILD)/pdf/*.pdf)"
+
+epub: $(VENV)/.installed  ## Build the EPUB into _build/epub
+	$(SPHINX) -b epub -c . $(STRICT) $(SPHINXOPTS) $(SOURCE) $(BUILD)/epub
+	@echo "EPUB built: $$(ls $(CURDIR)/$(BUILD)/epub/*.epub)"
+
+tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
+	@scripts/install-tex
+
 test: $(VENV)/.installed-test  ## Run the whole test suite (as CI does)
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed tex  ## Print clean-build times, page counts and sizes
+	$(BIN)/python scripts/bench.py
 
 clean:  ## Remove build output (keeps .venv)
 	rm -rf $(BUILD)

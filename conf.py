@@ -15,7 +15,8 @@ project = "Orthopedic Trigger Point Injection Reference"
 short_title = "TPI Reference"
 author = "The TPI Reference editors"
 copyright = "2026, the TPI Reference editors. Content CC BY-SA 4.0; code MIT"
-release = "0.1.0"  # bump with every tagged release; see docs/about/changelog.md
+release = "0.1.0"  # bump with every tagged release; see docs/about/versions.md
+release_date = "2026-11-25"
 version = ".".join(release.split(".")[:2])
 content_license = "CC BY-SA 4.0"
 content_license_url = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -65,3 +66,50 @@ html_context = {
     "content_license": content_license,
     "content_license_url": content_license_url,
 }
+
+# -- PDF book (LaTeX via XeLaTeX and latexmk; `make pdf`) ----------------------
+latex_engine = "xelatex"  # Unicode (≥, µ, ±, accented names) with GNU FreeFont
+latex_documents = [("index", f"tpi-reference-{release}.tex", project, author, "manual", False)]
+latex_appendices = [  # taken out of the Resources chapter and printed at the back
+    "glossary",
+    "resources/checklists/pre-procedure",
+    "resources/checklists/time-out",
+    "resources/checklists/post-procedure",
+    "bibliography",
+]
+latex_show_pagerefs = True  # "see Maximum doses (page 42)"
+latex_show_urls = "footnote"  # web addresses visible in print
+latex_table_style = ["booktabs", "colorrows"]
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "11pt",
+    "maketitle": r"\input{titlepage.tex.txt}",
+    "printindex": r"\footnotesize\raggedright\printindex",
+    "preamble": rf"""
+\newcommand\tpirelease{{{release}}}
+\newcommand\tpireleasedate{{{release_date}}}
+\newcommand\tpilicense{{{content_license}}}
+\newcommand\tpilicenseurl{{{content_license_url}}}
+\AtBeginDocument{{\hypersetup{{
+  pdftitle={{{project}, version {release}}},
+  pdfsubject={{Myofascial trigger point injection: diagnosis, procedure, safety, rehabilitation, evidence}},
+  pdfkeywords={{trigger point injection; myofascial pain syndrome; local anesthetic; version {release}}},
+}}}}
+""",
+    "sphinxsetup": ",".join([
+        "TableRowColorOdd={gray}{0.96}",
+        # Admonitions stay distinguishable in greyscale print: width and shade differ.
+        "div.note_border-width=0.8pt",
+        "div.note_background-TeXcolor={gray}{0.94}",
+        "div.important_border-width=1.6pt",
+        "div.warning_border-width=2pt",
+        "div.warning_background-TeXcolor={gray}{0.88}",
+    ]),
+}
+latex_additional_files = ["docs/_latex/titlepage.tex.txt"]
+
+# -- EPUB (`make epub`) ---------------------------------------------------------
+epub_title = project
+epub_author = author
+epub_basename = f"tpi-reference-{release}"
+epub_show_urls = "footnote"

@@ -49,6 +49,7 @@ def project_copy(tmp_path) -> Path:
     copy = tmp_path / "project"
     copy.mkdir()
     shutil.copy(ROOT / "conf.py", copy)
+    shutil.copy(ROOT / "CONTRIBUTING.md", copy)  # included by docs/about/contributing.md
     shutil.copytree(ROOT / "tpi_sphinx", copy / "tpi_sphinx", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "docs", copy / "docs")
     return copy

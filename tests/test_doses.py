@@ -54,8 +54,7 @@ def test_maximum_is_weight_times_dose_per_kg_capped_at_the_total():
 
 def _table(site, page, name):
     soup = BeautifulSoup((site.outdir / page).read_text(), "html.parser")
-    table = soup.find(id=name)
-    table = table if table.name == "table" else table.find_parent("table")
+    table = soup.find("table", id=name)
     return [[cell.get_text(" ", strip=True) for cell in row.select("th, td")] for row in table.select("tr")]
 
 
@@ -86,6 +85,6 @@ def test_site_publishes_the_data_as_json(site):
 
 def test_a_wrong_unit_fails_the_build_naming_the_file(project_copy, tmp_path):
     path = project_copy / "docs" / "data" / "doses.yaml"
-    path.write_text(path.read_text().replace("unit: mg/kg", "unit: mg/lb", 1))
+    path.write_text(path.read_text().replace("per_kg: {value: 4.5, unit: mg/kg", "per_kg: {value: 4.5, unit: mg/lb"))
     build = sphinx_build(project_copy, tmp_path / "out")
     assert any("docs/data/doses.yaml" in w and "mg/lb" in w for w in build.warnings), build.warnings
