@@ -244,13 +244,12 @@ class Dose(SphinxRole):
 
 
 def load_and_check(app: Sphinx) -> None:
-    from pybtex.database import parse_file
+    from .sources import bibliography
 
-    path = Path(app.confdir) / DATA_FILE
-    app.tpi_doses = load(path)
+    app.tpi_doses = load(Path(app.confdir) / DATA_FILE)
     bib_keys = set()
     for bibfile in app.config.bibtex_bibfiles:
-        bib_keys |= set(parse_file(str(Path(app.confdir) / bibfile)).entries)
+        bib_keys |= set(bibliography(Path(app.confdir) / bibfile).entries)
     for message in problems(app.tpi_doses, bib_keys):
         logger.warning(message, location=str(DATA_FILE), type="tpi", subtype="doses")
 
