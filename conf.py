@@ -70,7 +70,7 @@ html_context = {
 # -- PDF book (LaTeX via XeLaTeX and latexmk; `make pdf`) ----------------------
 latex_engine = "xelatex"  # Unicode (≥, µ, ±, accented names) with GNU FreeFont
 latex_documents = [("index", f"tpi-reference-{release}.tex", project, author, "manual", False)]
-latex_appendices = [  # taken out of the Resources chapter and printed at the back
+latex_appendices = [  # printed at the back; their site toctrees are wrapped in {only} html
     "glossary",
     "resources/checklists/pre-procedure",
     "resources/checklists/time-out",
@@ -83,6 +83,7 @@ latex_table_style = ["booktabs", "colorrows"]
 latex_elements = {
     "papersize": "a4paper",
     "pointsize": "11pt",
+    "geometry": r"\usepackage[headheight=14pt]{geometry}",  # room for the running head
     "maketitle": r"\input{titlepage.tex.txt}",
     "printindex": r"\footnotesize\raggedright\printindex",
     "preamble": rf"""
@@ -90,8 +91,15 @@ latex_elements = {
 \newcommand\tpireleasedate{{{release_date}}}
 \newcommand\tpilicense{{{content_license}}}
 \newcommand\tpilicenseurl{{{content_license_url}}}
+\usepackage{{xurl}}  % long web addresses break anywhere rather than run into the margin
+% Table columns ragged-right rather than justified (tpi_sphinx/book.py)
+\makeatletter
+\newcolumntype{{\X}}[2]{{>{{\raggedright\arraybackslash}}p{{\dimexpr
+  (\linewidth-\spx@arrayrulewidth)*#1/#2-\tw@\tabcolsep-\spx@arrayrulewidth\relax}}}}
+\makeatother
 \AtBeginDocument{{\hypersetup{{
   pdftitle={{{project}, version {release}}},
+  pdfauthor={{{author}}},
   pdfsubject={{Myofascial trigger point injection: diagnosis, procedure, safety, rehabilitation, evidence}},
   pdfkeywords={{trigger point injection; myofascial pain syndrome; local anesthetic; version {release}}},
 }}}}

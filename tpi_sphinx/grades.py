@@ -8,6 +8,7 @@ renders "SORT B" as a link to the ``sort-grades`` label (docs/evidence/grading.m
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxRole
 
 GRADES = ("A", "B", "C")
@@ -31,5 +32,18 @@ class SortGrade(SphinxRole):
         return [xref], []
 
 
+class UnlinkGradesInPrint(SphinxPostTransform):
+    """In the PDF a grade is plain text: a link would add "(page N)" after every grade."""
+
+    default_priority = 5  # before the references are resolved (priority 10)
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for xref in list(self.document.findall(addnodes.pending_xref)):
+            if xref.get("reftarget") == TARGET and "sort-grade" in xref[0].get("classes", []):
+                xref.replace_self(xref.children)
+
+
 def setup(app: Sphinx) -> None:
     app.add_role("sort", SortGrade())
+    app.add_post_transform(UnlinkGradesInPrint)

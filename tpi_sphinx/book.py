@@ -1,0 +1,88 @@
+"""The PDF book: appendices printed once, tables that fit the page.
+
+Appendices. The glossary, checklists and bibliography are printed at the back
+of the book (``latex_appendices`` in conf.py). The site lists them in toctrees
+wrapped in ``{only} html``; Sphinx inlines those toctrees into the book too and
+drops them only late, after sphinxcontrib-bibtex has filled the bibliography,
+which then prints every entry twice. ``OnlyBlocksFirst`` drops web-only blocks
+before anything else runs.
+
+Tables. LaTeX cannot break an ordinary table across pages, so a long clinical table
+(complications, muscles, evidence) would run off the bottom of the page. In the
+LaTeX build every top-level table therefore becomes a ``longtable``.
+
+A longtable needs column widths. A table that states ``:widths:`` keeps them;
+otherwise each column gets a share of the text width from its content: the
+longest word sets a floor (no word is split across a border) and the average
+cell length, capped, sets the rest, so a column of short labels stays narrow and
+columns of sentences share the remaining width. The columns themselves are set
+ragged-right (``\\X`` in conf.py's LaTeX preamble), which reads better than
+justified text in a narrow cell.
+"""
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import OnlyNodeTransform, SphinxPostTransform
+
+AVERAGE_CAP = 40  # characters; beyond this a column of sentences is "wide"
+WORD_SLACK = 1.2  # a word needs a little more than its letters (bold headers, wide letters)
+PADDING = 3  # characters' worth of space between columns, taken from each column's share
+
+# Containers that LaTeX draws as boxes: a longtable cannot break inside them.
+BOXED = (nodes.Admonition, nodes.table, nodes.topic, nodes.sidebar, nodes.footnote)
+
+
+def column_weights(rows: list[list[str]]) -> list[int]:
+    """Relative column widths for a table given as rows of cell texts."""
+    columns = list(zip(*rows))
+    weights = []
+    for cells in columns:
+        longest_word = max((len(word) for cell in cells for word in cell.split()), default=1)
+        average = sum(len(cell) for cell in cells) / len(cells)
+        weights.append(round(PADDING + max(longest_word * WORD_SLACK, min(average, AVERAGE_CAP))))
+    return weights
+
+
+def _rows(tgroup: nodes.tgroup) -> list[list[str]] | None:
+    rows = [[entry.astext() for entry in row.findall(nodes.entry)] for row in tgroup.findall(nodes.row)]
+    width = len(list(tgroup.findall(nodes.colspec)))
+    if not rows or any(len(row) != width for row in rows):
+        return None  # merged cells: leave the layout to Sphinx
+    return rows
+
+
+class OnlyBlocksFirst(OnlyNodeTransform):
+    default_priority = 1  # Sphinx's own runs at 50; the bibliography is filled at 5
+    formats = ("latex",)
+
+
+class BreakableTables(SphinxPostTransform):
+    default_priority = 400
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for table in self.document.findall(nodes.table):
+            if any(isinstance(parent, BOXED) for parent in _ancestors(table)):
+                continue
+            table["classes"].append("longtable")
+            if "colwidths-given" in table["classes"]:
+                continue
+            tgroup = next(table.findall(nodes.tgroup))
+            rows = _rows(tgroup)
+            if rows is None:
+                continue
+            for colspec, weight in zip(tgroup.findall(nodes.colspec), column_weights(rows)):
+                colspec["colwidth"] = weight
+            table["classes"].append("colwidths-given")
+
+
+def _ancestors(node: nodes.Node):
+    node = node.parent
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def setup(app: Sphinx) -> None:
+    app.add_post_transform(OnlyBlocksFirst)
+    app.add_post_transform(BreakableTables)
