@@ -96,6 +96,11 @@ latex_elements = {
 \makeatletter
 \newcolumntype{{\X}}[2]{{>{{\raggedright\arraybackslash}}p{{\dimexpr
   (\linewidth-\spx@arrayrulewidth)*#1/#2-\tw@\tabcolsep-\spx@arrayrulewidth\relax}}}}
+% The entries follow the References appendix (docs/bibliography.md) instead of
+% opening a second chapter called "Bibliography".
+\renewenvironment{{sphinxthebibliography}}[1]
+  {{\def\chapter##1##2{{}}\let\@mkboth\@gobbletwo\begin{{thebibliography}}{{#1}}}}
+  {{\end{{thebibliography}}}}
 \makeatother
 \AtBeginDocument{{\hypersetup{{
   pdftitle={{{project}, version {release}}},

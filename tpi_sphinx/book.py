@@ -7,6 +7,10 @@ drops them only late, after sphinxcontrib-bibtex has filled the bibliography,
 which then prints every entry twice. ``OnlyBlocksFirst`` drops web-only blocks
 before anything else runs.
 
+Sphinx also labels an appendix page *before* its chapter heading, so "Glossary
+(page N)" named the last page of the previous chapter; ``AppendixPageRefs``
+points such references at the heading instead.
+
 Tables. LaTeX cannot break an ordinary table across pages, so a long clinical table
 (complications, muscles, evidence) would run off the bottom of the page. In the
 LaTeX build every top-level table therefore becomes a ``longtable``.
@@ -56,6 +60,20 @@ class OnlyBlocksFirst(OnlyNodeTransform):
     formats = ("latex",)
 
 
+class AppendixPageRefs(SphinxPostTransform):
+    default_priority = 20  # after the references are resolved (priority 10)
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        headings = {}
+        for docname in self.config.latex_appendices:
+            section = next(self.env.get_doctree(docname).findall(nodes.section))
+            headings[f"%{docname}"] = f"%{docname}#{section['ids'][0]}"
+        for ref in self.document.findall(nodes.reference):
+            if ref.get("refuri") in headings:
+                ref["refuri"] = headings[ref["refuri"]]
+
+
 class BreakableTables(SphinxPostTransform):
     default_priority = 400
     formats = ("latex",)
@@ -85,4 +103,5 @@ def _ancestors(node: nodes.Node):
 
 def setup(app: Sphinx) -> None:
     app.add_post_transform(OnlyBlocksFirst)
+    app.add_post_transform(AppendixPageRefs)
     app.add_post_transform(BreakableTables)

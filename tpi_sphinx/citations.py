@@ -6,17 +6,20 @@ parenthetical citation shows the same label in round brackets:
 "(Shah et al. 2015; Kishner 2022)". A textual citation reads
 "Shah et al. (2015)". Identifiers are shown as links (DOI, PMID); a URL only
 where the source has no identifier. The ``note`` field is the editors'
-provenance record and is never printed.
+provenance record and is never printed. DOIs are printed as their
+``https://doi.org/`` address, which needs no footnote in the PDF.
 """
 
 from collections import Counter
 import dataclasses
+import unicodedata
 
 from pybtex.database import Entry
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting import BaseSortingStyle
 from pybtex.style.template import field, href, join, optional, sentence
 from sphinx.application import Sphinx
 from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
@@ -37,7 +40,7 @@ def _authors(entry: Entry) -> str:
         return entry.fields.get("title", "Anon.").split(":")[0]
     if len(people) == 1:
         return _surname(people[0])
-    if len(people) == 2:
+    if len(people) == 2 and _surname(people[1]) != "others":  # "and others" in BibTeX
         return f"{_surname(people[0])} & {_surname(people[1])}"
     return f"{_surname(people[0])} et al."
 
@@ -58,8 +61,16 @@ class AuthorYearLabelStyle(BaseLabelStyle):
                 seen[base] += 1
 
 
+class AuthorYearSorting(BaseSortingStyle):
+    """Sorted as the labels read, so "Lidocaine n.d." (no author) files under L."""
+
+    def sorting_key(self, entry):
+        base = unicodedata.normalize("NFKD", _authors(entry)).encode("ascii", "ignore").decode().lower()
+        return (base, entry.fields.get("year", ""), entry.fields.get("title", "").lower())
+
+
 class AuthorYearStyle(UnsrtStyle):
-    default_sorting_style = "author_year_title"
+    default_sorting_style = AuthorYearSorting
     default_label_style = AuthorYearLabelStyle
 
     def format_entry(self, label, entry, bib_data=None):
@@ -75,6 +86,11 @@ class AuthorYearStyle(UnsrtStyle):
             optional[self.format_pmid(e)],
             optional[self.format_url(e)] if not has_identifier else "",
         ]
+
+    def format_doi(self, e):
+        """The DOI as its address, so print shows where it leads (APA style)."""
+        url = join["https://doi.org/", field("doi", raw=True)]
+        return href(url)[url]
 
     def format_pmid(self, e):
         url = join["https://pubmed.ncbi.nlm.nih.gov/", field("pmid", raw=True), "/"]

@@ -10,6 +10,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxRole
+from sphinx.util.nodes import make_refnode
 
 GRADES = ("A", "B", "C")
 TARGET = "sort-grades"
@@ -32,18 +33,28 @@ class SortGrade(SphinxRole):
         return [xref], []
 
 
-class UnlinkGradesInPrint(SphinxPostTransform):
-    """In the PDF a grade is plain text: a link would add "(page N)" after every grade."""
+class LinkGrades(SphinxPostTransform):
+    """Link each grade to the scale, keeping its "sort-grade" classes for the CSS badge.
 
-    default_priority = 5  # before the references are resolved (priority 10)
-    formats = ("latex",)
+    Sphinx's own resolver would rebuild the link text and drop the classes. In
+    the PDF a grade stays plain text: a link would print "(page N)" after every
+    grade. An unknown target is left to Sphinx, which warns.
+    """
+
+    default_priority = 5  # before Sphinx resolves references (priority 10)
 
     def run(self, **kwargs):
+        target = self.env.domains.standard_domain.labels.get(TARGET)
         for xref in list(self.document.findall(addnodes.pending_xref)):
-            if xref.get("reftarget") == TARGET and "sort-grade" in xref[0].get("classes", []):
+            if xref.get("reftarget") != TARGET or "sort-grade" not in xref[0].get("classes", []):
+                continue
+            if self.app.builder.format == "latex":
                 xref.replace_self(xref.children)
+            elif target is not None:
+                docname, labelid, _title = target
+                xref.replace_self(make_refnode(self.app.builder, xref["refdoc"], docname, labelid, xref.children))
 
 
 def setup(app: Sphinx) -> None:
     app.add_role("sort", SortGrade())
-    app.add_post_transform(UnlinkGradesInPrint)
+    app.add_post_transform(LinkGrades)
