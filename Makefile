@@ -11,8 +11,16 @@ BUILD    := _build
 STRICT   := -W --keep-going -n
 SPHINXOPTS ?=
 
+# Debian packages, installed by scripts/apt-install (as root; otherwise it prints the command).
+# The PDF: XeLaTeX with GNU FreeFont (Unicode such as ≥ and µ), latexmk, xindy for the index;
+# poppler-utils reads the PDF back in the tests.
+TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+                texlive-xetex fonts-freefont-otf xindy poppler-utils
+# The print tests print pages of the site to PDF with headless Chromium.
+BROWSER_PACKAGES := chromium
+
 .DEFAULT_GOAL := html
-.PHONY: help html live pdf epub test bench clean requirements tex
+.PHONY: help html live pdf epub test bench clean requirements tex browser
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -45,9 +53,12 @@ epub: $(VENV)/.installed  ## Build the EPUB into _build/epub
 	@echo "EPUB built: $$(ls $(CURDIR)/$(BUILD)/epub/*.epub)"
 
 tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
-	@scripts/install-tex
+	@scripts/apt-install "the PDF book" $(TEX_PACKAGES)
 
-test: $(VENV)/.installed-test  ## Run the whole test suite (as CI does)
+browser:  ## Install Chromium for the print tests (as root; otherwise prints the command)
+	@scripts/apt-install "the print tests" $(BROWSER_PACKAGES)
+
+test: $(VENV)/.installed-test tex browser  ## Run the whole test suite, PDF and print tests included (as CI does)
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed tex  ## Print clean-build times, page counts and sizes

@@ -91,17 +91,7 @@ latex_elements = {
 \newcommand\tpireleasedate{{{release_date}}}
 \newcommand\tpilicense{{{content_license}}}
 \newcommand\tpilicenseurl{{{content_license_url}}}
-\usepackage{{xurl}}  % long web addresses break anywhere rather than run into the margin
-% Table columns ragged-right rather than justified (tpi_sphinx/book.py)
-\makeatletter
-\newcolumntype{{\X}}[2]{{>{{\raggedright\arraybackslash}}p{{\dimexpr
-  (\linewidth-\spx@arrayrulewidth)*#1/#2-\tw@\tabcolsep-\spx@arrayrulewidth\relax}}}}
-% The entries follow the References appendix (docs/bibliography.md) instead of
-% opening a second chapter called "Bibliography".
-\renewenvironment{{sphinxthebibliography}}[1]
-  {{\def\chapter##1##2{{}}\let\@mkboth\@gobbletwo\begin{{thebibliography}}{{#1}}}}
-  {{\end{{thebibliography}}}}
-\makeatother
+\usepackage{{tpi}}  % docs/_latex/tpi.sty: tables, web addresses, references
 \AtBeginDocument{{\hypersetup{{
   pdftitle={{{project}, version {release}}},
   pdfauthor={{{author}}},
@@ -119,7 +109,7 @@ latex_elements = {
         "div.warning_background-TeXcolor={gray}{0.88}",
     ]),
 }
-latex_additional_files = ["docs/_latex/titlepage.tex.txt"]
+latex_additional_files = ["docs/_latex/titlepage.tex.txt", "docs/_latex/tpi.sty"]
 
 # -- EPUB (`make epub`) ---------------------------------------------------------
 epub_title = project

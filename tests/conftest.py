@@ -1,5 +1,5 @@
-"""Shared fixtures: one strict build of the site per test session, and
-throwaway copies of the sources for tests that inject faults."""
+"""Shared fixtures: one strict build of the site, and of the PDF book, per
+test session, and throwaway copies of the sources for tests that inject faults."""
 
 import shutil
 import subprocess
@@ -41,6 +41,29 @@ def site(tmp_path_factory) -> Build:
     build = sphinx_build(ROOT, tmp_path_factory.mktemp("site") / "html")
     assert build.returncode == 0, build.output
     return build
+
+
+@dataclass
+class Book:
+    pdf: Path
+    log: str  # the LaTeX log
+    pages: list[str]  # pdftotext -layout, one string per page
+    doctreedir: Path
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory) -> Book:
+    """The PDF built once with `make pdf`, exactly as a reader builds it, into a temporary directory."""
+    build = tmp_path_factory.mktemp("book")
+    done = subprocess.run(["make", "--no-print-directory", "pdf", f"BUILD={build}"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+    pdf = next((build / "pdf").glob("*.pdf"))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    log = (build / "latex" / pdf.with_suffix(".log").name).read_text(encoding="utf-8", errors="replace")
+    return Book(pdf, log, text.split("\f")[:-1], build / "latex" / ".doctrees")
+
+
+ARTIFACTS = ROOT / "_build" / "test-artifacts"  # pictures of rendered pages, for a human to look at
 
 
 @pytest.fixture
