@@ -9,6 +9,7 @@ SPHINX   := $(BIN)/sphinx-build
 SOURCE   := docs
 BUILD    := _build
 STRICT   := -W --keep-going -n
+DOCTREES  = -d $(BUILD)/doctrees/$@  # outside the output: the EPUB builder packs whatever is there
 SPHINXOPTS ?=
 
 # Debian packages, installed by scripts/apt-install (as root; otherwise it prints the command).
@@ -35,7 +36,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	@touch $@
 
 html: $(VENV)/.installed  ## Build the website into _build/html (strict)
-	$(SPHINX) -b html -c . $(STRICT) $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
+	$(SPHINX) -b html -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
 	@echo "Site built: open $(CURDIR)/$(BUILD)/html/index.html"
 
 live: $(VENV)/.installed  ## Preview at http://127.0.0.1:8000 with live reload
@@ -43,13 +44,13 @@ live: $(VENV)/.installed  ## Preview at http://127.0.0.1:8000 with live reload
 	  --watch conf.py --watch tpi_sphinx $(SOURCE) $(BUILD)/live
 
 pdf: $(VENV)/.installed tex  ## Build the PDF book into _build/pdf (XeLaTeX)
-	$(SPHINX) -b latex -c . $(STRICT) $(SPHINXOPTS) $(SOURCE) $(BUILD)/latex
+	$(SPHINX) -b latex -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/latex
 	$(MAKE) -C $(BUILD)/latex all-pdf LATEXMKOPTS="-silent" LATEXOPTS="-interaction=nonstopmode -halt-on-error"
 	@mkdir -p $(BUILD)/pdf && cp $(BUILD)/latex/*.pdf $(BUILD)/pdf/
 	@echo "PDF built: $$(ls $(CURDIR)/$(BUILD)/pdf/*.pdf)"
 
 epub: $(VENV)/.installed  ## Build the EPUB into _build/epub
-	$(SPHINX) -b epub -c . $(STRICT) $(SPHINXOPTS) $(SOURCE) $(BUILD)/epub
+	$(SPHINX) -b epub -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/epub
 	@echo "EPUB built: $$(ls $(CURDIR)/$(BUILD)/epub/*.epub)"
 
 tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
@@ -69,5 +70,5 @@ clean:  ## Remove build output (keeps .venv)
 
 requirements: $(VENV)/.installed  ## Re-pin requirements*.txt from requirements*.in
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements.txt requirements.in
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements-test.txt requirements-test.in
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements-test.txt requirements-test.in

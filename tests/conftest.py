@@ -60,7 +60,7 @@ def book(tmp_path_factory) -> Book:
     pdf = next((build / "pdf").glob("*.pdf"))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     log = (build / "latex" / pdf.with_suffix(".log").name).read_text(encoding="utf-8", errors="replace")
-    return Book(pdf, log, text.split("\f")[:-1], build / "latex" / ".doctrees")
+    return Book(pdf, log, text.split("\f")[:-1], build / "doctrees" / "pdf")
 
 
 ARTIFACTS = ROOT / "_build" / "test-artifacts"  # pictures of rendered pages, for a human to look at

@@ -70,3 +70,14 @@ def test_search_index_contains_every_glossary_term(site):
     indexed = set(index["indexentries"])
     missing = [name for entry in sources.glossary() for name in entry.names if name.lower() not in indexed]
     assert missing == []
+
+
+def test_sort_grades_are_badges_linked_to_the_scale(site):
+    """Every "SORT A/B/C" on a page is a styled badge linking to the grading page."""
+    soup = BeautifulSoup((site.outdir / "safety" / "last.html").read_text(), "html.parser")
+    article = soup.select_one("article")
+    badges = article.select("span.sort-grade")
+    assert badges
+    assert all(b.find_parent("a")["href"] == "../evidence/grading.html#sort-grades" for b in badges)
+    in_text = len(re.findall(r"\bSORT [ABC]\b", article.get_text(" ")))
+    assert len(badges) == in_text
