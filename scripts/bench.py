@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Clean-build timings and sizes of the site, the PDF book and the EPUB (`make bench`).
+
+Each output is built from scratch into a temporary folder through the
+Makefile, exactly as a writer builds it, and timed; the figures are printed,
+not asserted. Run with --repeat N to see the spread.
+"""
+
+import argparse
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = ["html", "pdf", "epub"]
+
+
+def build(target: str, folder: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(["make", "--no-print-directory", target, f"BUILD={folder}"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def size(path: Path) -> str:
+    total = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
+    return f"{total / 1e6:.1f} MB"
+
+
+def describe(target: str, folder: Path) -> str:
+    if target == "html":
+        pages = [p for p in (folder / "html").rglob("*.html") if p.name not in {"genindex.html", "search.html"}]
+        return f"{len(pages)} pages, {size(folder / 'html')}"
+    if target == "pdf":
+        pdf = next((folder / "pdf").glob("*.pdf"))
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1)
+        return f"{pages} pages, {size(pdf)}"
+    epub = next((folder / "epub").glob("*.epub"))
+    return f"{size(epub)}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="clean builds per output (default 1)")
+    parser.add_argument("targets", nargs="*", metavar="{html,pdf,epub}", help="outputs to build (default: all)")
+    args = parser.parse_args()
+    if unknown := set(args.targets) - set(TARGETS):
+        parser.error(f"unknown output: {', '.join(sorted(unknown))}")
+
+    print(f"{'output':<6} {'clean build (s)':>24}  result")
+    for target in args.targets or TARGETS:
+        times = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                times.append(build(target, Path(tmp)))
+                result = describe(target, Path(tmp))
+        spread = f"{min(times):.1f}-{max(times):.1f}" if len(times) > 1 else ""
+        print(f"{target:<6} {statistics.median(times):>10.1f} {spread:>13}  {result}")
+
+
+if __name__ == "__main__":
+    main()
