@@ -12,6 +12,7 @@ from pypdf.generic import IndirectObject
 
 import conf
 from conftest import ARTIFACTS
+from test_print import LAST_STEPS
 from tpi_sphinx import citations, sources
 
 APPENDICES = ["Glossary", "Pre-procedure checklist", "Time-out checklist", "Post-procedure checklist", "References"]
@@ -94,6 +95,14 @@ def test_index_lists_every_glossary_term_with_a_page(book, chapters):
     index = flat(chapter_pages(book, chapters, "Index")).lower()
     missing = [e.names[0] for e in sources.glossary() if not re.search(rf"{re.escape(e.names[0].lower())}[^,]*, \d+", index)]
     assert missing == []
+
+
+def test_index_lists_every_index_entry_of_the_pages(book, chapters):
+    index = flat(chapter_pages(book, chapters, "Index")).lower()
+    entries = {m.strip().lower() for page in sources.pages()
+               for m in re.findall(r"^```\{index\} single: ([^;\n]+)", page.read_text(encoding="utf-8"), re.MULTILINE)}
+    assert len(entries) >= 30
+    assert sorted(entry for entry in entries if entry not in index) == []
 
 
 def test_references_appendix_lists_every_source_once_by_its_label(book, chapters):
@@ -194,6 +203,17 @@ def test_weight_tables_in_the_book_match_the_site(book, site):
     lines = {re.sub(r"\s+", " ", line.strip()) for page in book.pages for line in page.splitlines()}
     assert len(tables) >= 3 and len(rows) >= 15
     assert [row for row in rows if row not in lines] == []
+
+
+def test_last_emergency_checklist_is_one_page_of_the_book(book):
+    """The checklist starts a page, and its eight steps and lipid doses are all on that page."""
+    holding = [page for page in book.pages if re.search(r"^\s*[\d.]+ Emergency checklist\s*$", page, re.MULTILINE)]
+    assert len(holding) == 1
+    page = flat(holding[0])
+    running_head = f"{conf.project}, Release {conf.release}"
+    assert re.match(rf" ?{re.escape(running_head)} [\d.]+ Emergency checklist", page)  # nothing else before it
+    assert [step for step in LAST_STEPS if step not in page] == []
+    assert "Lipid emulsion 20%" in page
 
 
 def test_render_title_page_and_a_table_page_for_review(book):

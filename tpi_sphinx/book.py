@@ -11,6 +11,10 @@ Sphinx also labels an appendix page *before* its chapter heading, so "Glossary
 (page N)" named the last page of the previous chapter; ``AppendixPageRefs``
 points such references at the heading instead.
 
+Sheets of their own. A section marked ``{.print-page}`` (the LAST emergency
+checklist) prints on a sheet of its own from the browser (docs/_static/tpi.css);
+``PrintPageSections`` gives it its own page in the book as well.
+
 Tables. LaTeX cannot break an ordinary table across pages, so a long clinical table
 (complications, muscles, evidence) would run off the bottom of the page. In the
 LaTeX build every top-level table therefore becomes a ``longtable``.
@@ -74,6 +78,28 @@ class AppendixPageRefs(SphinxPostTransform):
                 ref["refuri"] = headings[ref["refuri"]]
 
 
+class PrintPageSections(SphinxPostTransform):
+    default_priority = 400
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for section in list(self.document.findall(nodes.section)):
+            if "print-page" in section["classes"]:
+                # A label written above the heading (a target node, often at the end of the
+                # previous section) must follow the page break, or "(page N)" points a page early.
+                labels = [t for t in self.document.findall(nodes.target) if t.get("refid") in section["ids"]]
+                anchor = labels[0] if labels else section
+                anchor.parent.insert(anchor.parent.index(anchor), _clearpage())
+                ending = len(section)
+                while isinstance(section[ending - 1], nodes.target):  # the next section's labels
+                    ending -= 1
+                section.insert(ending, _clearpage())
+
+
+def _clearpage() -> nodes.raw:
+    return nodes.raw("", "\\clearpage\n", format="latex")
+
+
 class BreakableTables(SphinxPostTransform):
     default_priority = 400
     formats = ("latex",)
@@ -104,4 +130,5 @@ def _ancestors(node: nodes.Node):
 def setup(app: Sphinx) -> None:
     app.add_post_transform(OnlyBlocksFirst)
     app.add_post_transform(AppendixPageRefs)
+    app.add_post_transform(PrintPageSections)
     app.add_post_transform(BreakableTables)
