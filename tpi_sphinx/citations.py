@@ -6,7 +6,7 @@ parenthetical citation shows the same label in round brackets:
 "(Shah et al. 2015; Kishner 2022)". A textual citation reads
 "Shah et al. (2015)". Identifiers are shown as links (DOI, PMID); a URL only
 where the source has no identifier. The ``note`` field is the editors'
-provenance record and is never printed. DOIs are printed as their
+provenance record and is never printed. Titles print as written in the .bib file. DOIs are printed as their
 ``https://doi.org/`` address, which needs no footnote in the PDF.
 """
 
@@ -86,6 +86,12 @@ class AuthorYearStyle(UnsrtStyle):
             optional[self.format_pmid(e)],
             optional[self.format_url(e)] if not has_identifier else "",
         ]
+
+    def format_title(self, e, which_field, as_sentence=True):
+        """The title as written in references.bib: sentence-casing it would lowercase
+        acronyms and names ("MRI", "Simons'", "Delphi")."""
+        title = field(which_field)
+        return sentence[title] if as_sentence else title
 
     def format_doi(self, e):
         """The DOI as its address, so print shows where it leads (APA style)."""
