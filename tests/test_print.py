@@ -19,7 +19,7 @@ from conftest import ARTIFACTS
 CHECKLISTS = ["resources/checklists/pre-procedure", "resources/checklists/time-out",
               "resources/checklists/post-procedure"]
 PAPERS = ["A4", "letter"]
-LAST_STEPS = ["Stop injecting", "Airway and oxygen", "Seizures", "Lipid emulsion", "Cardiovascular support",
+LAST_STEPS = ["Call for help", "Airway and oxygen", "Seizures", "Lipid emulsion", "Cardiovascular support",
               "Drugs to avoid", "Escalate", "Monitor"]
 
 

@@ -124,11 +124,12 @@ def maximum_mg(preparation: dict, weight_kg: float) -> float:
     return min(preparation["per_kg"]["value"] * weight_kg, cap)
 
 
-def preparations(data: dict) -> Iterator[tuple[str, dict, dict]]:
-    """(key, agent, preparation) for every agent and preparation with a maximum."""
+def preparations(data: dict, with_maximum: bool = True) -> Iterator[tuple[str, dict, dict]]:
+    """(key, agent, preparation) for every agent and preparation that has a maximum
+    (a `total`), or for every one with ``with_maximum=False``."""
     for name, agent in data["local_anesthetics"].items():
         for key in ("plain", "with_epinephrine"):
-            if key in agent:
+            if key in agent and ("total" in agent[key] or not with_maximum):
                 yield f"{name}.{key}", agent, agent[key]
 
 
@@ -153,9 +154,13 @@ def table_concentrations(data: dict) -> str:
 
 def table_maximum_doses(data: dict) -> str:
     rows = []
-    for _, agent, prep in preparations(data):
+    for _, agent, prep in preparations(data, with_maximum=False):
         per_kg = f"{fmt(prep['per_kg'])} {cite(prep['per_kg'])}" if "per_kg" in prep else "none found in a label"
-        total = f"{fmt(prep['total'])} {cite(prep['total'])}"
+        if "total" in prep:
+            total = f"{fmt(prep['total'])} {cite(prep['total'])}"
+        else:
+            total = (f"none found in a label; most experience is with single doses up to {fmt(prep['usual_upper'])}, "
+                     f"and the dose is individualized {cite(prep['usual_upper'])}")
         others = "; ".join(f"{item['says']} {cite(item['quantity'])}" for item in prep.get("also", [])) or "—"
         rows.append([f"{agent['name']}, {prep['label']}", per_kg, total, others])
     return _list_table("Maximum single doses of local anesthetic (adults)", "table-maximum-doses",
@@ -172,7 +177,7 @@ def tables_by_weight(data: dict) -> str:
             mg = maximum_mg(prep, weight)
             rows.append([number(weight), number(round(mg, 1))] + [number(round(mg / c["strength"]["value"], 1)) for c in concs])
         basis = (f"{fmt(prep['per_kg'])} up to {fmt(prep['total'])}" if "per_kg" in prep
-                 else f"a fixed {fmt(prep['total'])}, whatever the weight")
+                 else f"a fixed {fmt(prep['total'])}")
         title = f"{agent['name']} {prep['label']}: maximum by weight ({basis})"
         widths = [16, 20] + [64 // len(concs)] * len(concs)
         parts.append(_list_table(title, f"table-weight-{key.replace('.', '-').replace('_', '-')}", header, rows, widths))
@@ -189,7 +194,8 @@ def table_lipid_emulsion(data: dict) -> str:
         ["Infusion", f"{fmt(lipid['infusion_per_kg'])}",
          f"{fmt(lipid['infusion_fixed'])} over {fmt(lipid['infusion_fixed_minutes'])}",
          cite(lipid["infusion_per_kg"], lipid["infusion_fixed"], lipid["infusion_fixed_minutes"])],
-        ["Upper limit", fmt(lipid["upper_limit"]), fmt(lipid["upper_limit"]), cite(lipid["upper_limit"])],
+        ["Upper limit", *[f"{fmt(lipid['upper_limit'])} over the first {fmt(lipid['upper_limit_minutes'])}"] * 2,
+         cite(lipid["upper_limit"], lipid["upper_limit_minutes"])],
     ]
     return _list_table(f"Lipid emulsion {fmt(lipid['concentration'])} for local anesthetic systemic toxicity",
                        "table-lipid-emulsion",
