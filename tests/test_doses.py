@@ -88,3 +88,14 @@ def test_a_wrong_unit_fails_the_build_naming_the_file(project_copy, tmp_path):
     path.write_text(path.read_text().replace("per_kg: {value: 4.5, unit: mg/kg", "per_kg: {value: 4.5, unit: mg/lb"))
     build = sphinx_build(project_copy, tmp_path / "out")
     assert any("docs/data/doses.yaml" in w and "mg/lb" in w for w in build.warnings), build.warnings
+
+
+def test_no_weight_table_where_no_label_states_a_maximum(site):
+    """A dose where most experience lies (bupivacaine 175 mg) is not a ceiling: it gets no by-weight table."""
+    html = (site.outdir / "procedure" / "maximum-doses.html").read_text()
+    without_maximum = [key for key, _, prep in doses.preparations(DATA, with_maximum=False) if "total" not in prep]
+    assert without_maximum  # the data has at least one such preparation
+    for key in without_maximum:
+        assert f'id="table-weight-{key.replace(".", "-").replace("_", "-")}"' not in html
+    rows = _table(site, "procedure/maximum-doses.html", "table-maximum-doses")
+    assert any("none found in a label" in row[2] for row in rows[1:])
