@@ -60,7 +60,7 @@ def _table(site, page, name):
 
 def test_weight_tables_in_the_html_match_the_data(site):
     for key, agent, prep in doses.preparations(DATA):
-        rows = _table(site, "procedure/maximum-doses.html", f"table-weight-{key.replace('.', '-').replace('_', '-')}")
+        rows = _table(site, "procedure/maximum-doses.html", doses.weight_table_name(key))
         assert len(rows) == 1 + len(DATA["weight_table_kg"])
         for row, weight in zip(rows[1:], DATA["weight_table_kg"]):
             mg = doses.maximum_mg(prep, weight)
@@ -96,6 +96,6 @@ def test_no_weight_table_where_no_label_states_a_maximum(site):
     without_maximum = [key for key, _, prep in doses.preparations(DATA, with_maximum=False) if "total" not in prep]
     assert without_maximum  # the data has at least one such preparation
     for key in without_maximum:
-        assert f'id="table-weight-{key.replace(".", "-").replace("_", "-")}"' not in html
+        assert f'id="{doses.weight_table_name(key)}"' not in html
     rows = _table(site, "procedure/maximum-doses.html", "table-maximum-doses")
     assert any("none found in a label" in row[2] for row in rows[1:])

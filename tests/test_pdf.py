@@ -123,29 +123,33 @@ def test_cross_references_show_page_numbers(book):
     assert len(re.findall(r"\(page \d+\)", flat("\n".join(book.pages)))) > 100
 
 
-def _links(reader):
+@pytest.fixture(scope="module")
+def links(reader) -> list:
+    """Every link annotation in the book, read once."""
+    found = []
     for page in reader.pages:
         for annot in page.get("/Annots", []) or []:
             annot = annot.get_object()
             if annot.get("/Subtype") == "/Link":
-                yield annot
+                found.append(annot)
+    return found
 
 
-def test_links_are_clickable_inside_the_book_and_to_the_web(reader):
-    internal = [a for a in _links(reader) if "/Dest" in a or a.get("/A", {}).get("/S") == "/GoTo"]
-    web = [a for a in _links(reader) if a.get("/A", {}).get("/S") == "/URI"]
+def test_links_are_clickable_inside_the_book_and_to_the_web(links):
+    internal = [a for a in links if "/Dest" in a or a.get("/A", {}).get("/S") == "/GoTo"]
+    web = [a for a in links if a.get("/A", {}).get("/S") == "/URI"]
     assert len(internal) > 500 and len(web) > 100
 
 
-def test_citations_link_to_their_reference_entry(reader):
-    names = [str(a.get("/A", {}).get("/D", a.get("/Dest", ""))) for a in _links(reader)]
+def test_citations_link_to_their_reference_entry(links):
+    names = [str(a.get("/A", {}).get("/D", a.get("/Dest", ""))) for a in links]
     assert sum(name.startswith("cite.") for name in names) > 300
 
 
-def test_every_web_link_shows_its_address_in_print(book, reader):
+def test_every_web_link_shows_its_address_in_print(book, links):
     """A printed page shows where each link leads (in the text, a footnote or the reference entry)."""
     printed = re.sub(r"\s+", "", "".join(book.pages))
-    uris = {str(a["/A"]["/URI"]) for a in _links(reader) if a.get("/A", {}).get("/S") == "/URI"}
+    uris = {str(a["/A"]["/URI"]) for a in links if a.get("/A", {}).get("/S") == "/URI"}
     assert len(uris) > 100
     assert sorted(uri for uri in uris if uri not in printed) == []
 

@@ -24,7 +24,7 @@ otherwise each column gets a share of the text width from its content: the
 longest word sets a floor (no word is split across a border) and the average
 cell length, capped, sets the rest, so a column of short labels stays narrow and
 columns of sentences share the remaining width. The cells are set ragged-right
-(conf.py's LaTeX preamble), which reads better than justified text in a
+(docs/_latex/tpi.sty), which reads better than justified text in a
 narrow column.
 """
 

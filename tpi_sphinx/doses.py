@@ -124,6 +124,11 @@ def maximum_mg(preparation: dict, weight_kg: float) -> float:
     return min(preparation["per_kg"]["value"] * weight_kg, cap)
 
 
+def weight_table_name(key: str) -> str:
+    """The HTML id / label of a preparation's by-weight table: "lidocaine.plain" -> "table-weight-lidocaine-plain"."""
+    return "table-weight-" + key.replace(".", "-").replace("_", "-")
+
+
 def preparations(data: dict, with_maximum: bool = True) -> Iterator[tuple[str, dict, dict]]:
     """(key, agent, preparation) for every agent and preparation that has a maximum
     (a `total`), or for every one with ``with_maximum=False``."""
@@ -180,7 +185,7 @@ def tables_by_weight(data: dict) -> str:
                  else f"a fixed {fmt(prep['total'])}")
         title = f"{agent['name']} {prep['label']}: maximum by weight ({basis})"
         widths = [16, 20] + [64 // len(concs)] * len(concs)
-        parts.append(_list_table(title, f"table-weight-{key.replace('.', '-').replace('_', '-')}", header, rows, widths))
+        parts.append(_list_table(title, weight_table_name(key), header, rows, widths))
     return "\n".join(parts)
 
 
