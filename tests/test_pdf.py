@@ -12,7 +12,7 @@ from pypdf.generic import IndirectObject
 
 import conf
 from conftest import ARTIFACTS
-from test_print import LAST_STEPS
+from test_print import action_card
 from tpi_sphinx import citations, sources
 
 APPENDICES = ["Glossary", "Pre-procedure checklist", "Time-out checklist", "Post-procedure checklist", "References"]
@@ -209,15 +209,16 @@ def test_weight_tables_in_the_book_match_the_site(book, site):
     assert [row for row in rows if row not in lines] == []
 
 
-def test_last_emergency_checklist_is_one_page_of_the_book(book):
-    """The checklist starts a page, and its eight steps and lipid doses are all on that page."""
-    holding = [page for page in book.pages if re.search(r"^\s*[\d.]+ Emergency checklist\s*$", page, re.MULTILINE)]
+def test_last_action_card_is_one_page_of_the_book(book, site):
+    """The emergency card, all its steps and the doses by weight are on one page, and the page ends with it."""
+    title, steps, last_line = action_card((site.outdir / "safety" / "last.html").read_text(encoding="utf-8"))
+    holding = [flat(page) for page in book.pages if title in flat(page)]
     assert len(holding) == 1
-    page = flat(holding[0])
-    running_head = f"{conf.project}, Release {conf.release}"
-    assert re.match(rf" ?{re.escape(running_head)} [\d.]+ Emergency checklist", page)  # nothing else before it
-    assert [step for step in LAST_STEPS if step not in page] == []
-    assert "Lipid emulsion 20%" in page
+    page = holding[0]
+    assert [step for step in steps if step not in page] == []
+    assert "Lipid bolus" in page and "Epinephrine" in page
+    assert "Key points" not in page  # the key points and everything else start on the next page
+    assert last_line.replace(" ", "")[-20:] in page.replace(" ", "")
 
 
 def test_render_title_page_and_a_table_page_for_review(book):

@@ -1,10 +1,12 @@
-"""Printing from the browser: each checklist fits one sheet of A4 and of Letter,
-and the LAST emergency checklist prints alone on one sheet.
+"""Printing from the browser: each checklist fits one sheet of A4 and of Letter, the
+LAST emergency card prints whole on one sheet, and the patient sheet on at most two;
+on a phone, the emergency card is on the first screen.
 
 Pages of the built site are printed to PDF with headless Chromium (installed by
 `make test`, see the Makefile's BROWSER_PACKAGES) and the sheets counted with pypdf.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -19,8 +21,6 @@ from conftest import ARTIFACTS
 CHECKLISTS = ["resources/checklists/pre-procedure", "resources/checklists/time-out",
               "resources/checklists/post-procedure"]
 PAPERS = ["A4", "letter"]
-LAST_STEPS = ["Call for help", "Airway and oxygen", "Seizures", "Lipid emulsion", "Cardiovascular support",
-              "Drugs to avoid", "Escalate", "Monitor"]
 
 
 def print_to_pdf(site, page: str, paper: str, out: Path) -> PdfReader:
@@ -56,20 +56,79 @@ def test_checklist_prints_on_one_sheet(site, tmp_path, page, paper):
         shutil.copy(tmp_path / "checklist.pdf", ARTIFACTS / f"print-{page.rsplit('/', 1)[-1]}.pdf")
 
 
+def action_card(html: str) -> tuple[str, list[str], str]:
+    """The emergency card of a page: its title, the bold titles of its steps, and the last line of
+    the block (the source note under the card)."""
+    block = BeautifulSoup(html, "html.parser").select_one("article .action-card-block")
+    assert block is not None, "the page opens with an action card"
+    card = block.select_one(".admonition.action-card")
+    title = card.select_one(".admonition-title").get_text(strip=True)
+    steps = [" ".join(li.find("strong").get_text(" ", strip=True).split()) for li in card.select("ol > li")]
+    last_line = " ".join(block.find_all(["p", "td"])[-1].get_text(" ", strip=True).split())
+    return title, steps, last_line
+
+
 @pytest.mark.parametrize("paper", PAPERS)
-def test_last_emergency_checklist_prints_alone_on_one_sheet(site, tmp_path, paper):
-    """The sheet starts with the checklist's heading and ends with its last line: nothing else shares it."""
-    soup = BeautifulSoup((site.outdir / "safety" / "last.html").read_text(encoding="utf-8"), "html.parser")
-    section = soup.find("section", id="last-checklist")
-    assert "print-page" in section["class"]  # the print stylesheet gives it a sheet of its own
-    heading = section.h2.get_text(strip=True).rstrip("¶")
-    ending = " ".join(section.find_all("p")[-1].get_text(" ", strip=True).split())[-30:]
+def test_last_action_card_prints_whole_on_one_sheet_with_nothing_after_it(site, tmp_path, paper):
+    """The emergency card prints on one sheet, every step and the dose table on it, and the sheet ends with it."""
+    title, steps, last_line = action_card((site.outdir / "safety" / "last.html").read_text(encoding="utf-8"))
+    assert len(steps) >= 6
     printed = print_to_pdf(site, "safety/last", paper, tmp_path / "last.pdf")
     sheets = [" ".join(page.extract_text().split()) for page in printed.pages]
-    holding = [text for text in sheets if heading in text]
-    assert len(holding) == 1, "the checklist heading should be on exactly one sheet"
+    holding = [text for text in sheets if title in text]
+    assert len(holding) == 1, "the card's title should be on exactly one sheet"
     sheet = holding[0]
-    assert sheet.startswith(heading)
-    assert sheet.replace(" ", "").endswith(ending.replace(" ", ""))
-    assert [step for step in LAST_STEPS if step not in sheet] == [], "every step on the same sheet"
-    assert re.search(r"Bolus .*Infusion", sheet), "the lipid emulsion doses on the same sheet"
+    assert [step for step in steps if step not in sheet] == [], "every step on the same sheet"
+    assert re.search(r"Lipid bolus.*Epinephrine", sheet), "the doses by weight on the same sheet"
+    assert sheet.replace(" ", "").endswith(last_line.replace(" ", "")[-30:]), "nothing else printed after the card"
+    if paper == "A4":
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "last.pdf", ARTIFACTS / "print-last-action-card.pdf")
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_patient_sheet_prints_on_at_most_two_sheets(site, tmp_path, paper):
+    printed = print_to_pdf(site, "resources/patient-information", paper, tmp_path / "patient.pdf")
+    assert len(printed.pages) <= 2
+    text = " ".join(" ".join(page.extract_text() for page in printed.pages).split())
+    assert "When to get help" in text and "not medical advice" in text
+    if paper == "A4":
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "patient.pdf", ARTIFACTS / "print-patient-information.pdf")
+
+
+PHONE = (390, 844)  # CSS pixels of a common phone; headless Chromium's window is at least 500 wide,
+                    # so the page itself is held to the phone's width
+
+
+def on_phone(site, page: str, selector: str, tmp_path: Path) -> dict:
+    """Where an element sits on the first screen of a phone: the page is loaded in headless
+    Chromium at the phone's size and a script reports the element's box."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    html = site.outdir / f"{page}.html"
+    probe = html.with_name(f"{html.stem}.phone.html")
+    script = ("<script>window.addEventListener('load', () => { const box = document.querySelector(%r);"
+              " const first = box && box.querySelector('li'); const out = document.createElement('pre');"
+              " out.id = 'phone-probe'; out.textContent = JSON.stringify({height: window.innerHeight,"
+              " top: box && box.getBoundingClientRect().top, firstStepBottom: first && first.getBoundingClientRect().bottom,"
+              " width: document.documentElement.clientWidth}); document.body.appendChild(out); });</script>" % selector)
+    probe.write_text(html.read_text(encoding="utf-8")
+                     .replace("</head>", f"<style>html {{ width: {PHONE[0]}px; overflow-x: hidden; }}</style></head>", 1)
+                     .replace("</body>", script + "</body>", 1), encoding="utf-8")
+    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+            "--disable-background-networking", "--disable-component-update", f"--user-data-dir={tmp_path / 'profile'}",
+            f"--window-size={PHONE[0]},{PHONE[1]}", "--hide-scrollbars", "--virtual-time-budget=3000"]
+    done = subprocess.run(args + ["--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120, check=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(args + [f"--screenshot={ARTIFACTS / (page.replace('/', '-') + '-phone.png')}", probe.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    probe.unlink()
+    return json.loads(re.search(r'<pre id="phone-probe">(.*?)</pre>', done.stdout, re.S).group(1))
+
+
+def test_last_action_card_is_above_the_fold_on_a_phone(site, tmp_path):
+    """On a phone the card starts in the upper half of the first screen, with its first step visible."""
+    box = on_phone(site, "safety/last", ".admonition.action-card", tmp_path)
+    assert box["width"] <= PHONE[0]
+    assert box["top"] is not None and box["top"] < box["height"] / 2, box
+    assert box["firstStepBottom"] < box["height"], box

@@ -2,20 +2,22 @@
 
 One module a job:
 
-- ``frontmatter``: the page front matter schema, checked on every build.
-- ``keypoints``: the ``{key-points}`` box that opens every clinical page.
+- ``frontmatter``: the page front matter schema, checked on every build, and the review line.
+- ``keypoints``: the ``{key-points}`` box that opens every clinical page, and the ``{action-card}``.
+- ``evidencegaps``: the ``{evidence-gaps}`` box, and no editing history in clinical text.
 - ``grades``: the ``{sort}`` role for SORT evidence grades.
 - ``citations``: the author-year bibliography style.
+- ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
 - ``book``: the PDF book: appendices printed once, tables that break across pages.
 """
 
 from sphinx.application import Sphinx
 
-from . import citations, doses, frontmatter, grades, keypoints, book
+from . import bibliography, book, citations, doses, evidencegaps, frontmatter, grades, keypoints
 
 
 def setup(app: Sphinx) -> dict:
-    for module in (citations, frontmatter, keypoints, grades, doses, book):
+    for module in (citations, bibliography, frontmatter, keypoints, evidencegaps, grades, doses, book):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

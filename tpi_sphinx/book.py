@@ -13,7 +13,8 @@ points such references at the heading instead.
 
 Sheets of their own. A section marked ``{.print-page}`` (the LAST emergency
 checklist) prints on a sheet of its own from the browser (docs/_static/tpi.css);
-``PrintPageSections`` gives it its own page in the book as well.
+``PrintPageSections`` gives it its own page in the book as well, and
+``ActionCardPage`` ends the page after an emergency action card.
 
 Tables. LaTeX cannot break an ordinary table across pages, so a long clinical table
 (complications, muscles, evidence) would run off the bottom of the page. In the
@@ -96,6 +97,18 @@ class PrintPageSections(SphinxPostTransform):
                 section.insert(ending, _clearpage())
 
 
+class ActionCardPage(SphinxPostTransform):
+    """An emergency action card (tpi_sphinx.keypoints) ends its page: what follows starts a new one."""
+
+    default_priority = 400
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for block in list(self.document.findall(nodes.container)):
+            if "action-card-block" in block["classes"]:
+                block.parent.insert(block.parent.index(block) + 1, _clearpage())
+
+
 def _clearpage() -> nodes.raw:
     return nodes.raw("", "\\clearpage\n", format="latex")
 
@@ -131,4 +144,5 @@ def setup(app: Sphinx) -> None:
     app.add_post_transform(OnlyBlocksFirst)
     app.add_post_transform(AppendixPageRefs)
     app.add_post_transform(PrintPageSections)
+    app.add_post_transform(ActionCardPage)
     app.add_post_transform(BreakableTables)

@@ -13,11 +13,13 @@ naming the file and the entry, and the build fails on any of them.
 """
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
@@ -25,7 +27,9 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 logger = logging.getLogger(__name__)
 
 DATA_FILE = Path("docs") / "data" / "doses.yaml"  # relative to the configuration directory
-UNITS = {"%", "mg/mL", "mg/kg", "mg", "mL", "mL/kg", "mL/kg/min", "min", "kg", "gauge", "mm"}
+UNITS = {"%", "mg/mL", "mg/kg", "mg", "µg/kg", "µg", "mL", "mL/kg", "mL/kg/min", "mL/kg/h", "min", "h", "days",
+         "kg", "gauge", "mm", "times"}
+PREPARATIONS = ("plain", "with_epinephrine")
 
 
 # -- Loading and checking ------------------------------------------------------
@@ -69,6 +73,12 @@ def problems(data: dict, bib_keys: set[str]) -> list[str]:
                 if key not in bib_keys:
                     found.append(f"{path}: source {key!r} is not in docs/references.bib")
     for name, agent in data.get("local_anesthetics", {}).items():
+        for key in PREPARATIONS:
+            for needed in ("per_kg", "total"):
+                if key in agent and needed not in agent[key]:
+                    found.append(f"local_anesthetics.{name}.{key}: every local anesthetic needs a per-kg limit "
+                                 f"and a total cap with their sources ({needed} is missing); where labels differ, "
+                                 "use the most conservative and list the others under `also`")
         for index, conc in enumerate(agent.get("concentrations", [])):
             expected = conc["percent"]["value"] * 10  # 1% w/v = 10 mg/mL
             if abs(conc["strength"]["value"] - expected) > 1e-9:
@@ -76,7 +86,39 @@ def problems(data: dict, bib_keys: set[str]) -> list[str]:
                     f"local_anesthetics.{name}.concentrations[{index}]: "
                     f"{conc['percent']['value']}% is {expected:g} mg/mL, not {conc['strength']['value']:g}"
                 )
+    found += _mixing_problems(data)
     return found
+
+
+def _mixing_problems(data: dict) -> list[str]:
+    example = data.get("mixing_example")
+    if not example:
+        return []
+    found = []
+    for index, given in enumerate(example["given"]):
+        try:
+            agent, prep = preparation(data, given["preparation"])
+        except KeyError:
+            found.append(f"mixing_example.given[{index}]: no preparation {given['preparation']!r}")
+            continue
+        if given["percent"] not in [c["percent"]["value"] for c in agent["concentrations"]]:
+            found.append(f"mixing_example.given[{index}]: {given['percent']}% is not a listed concentration")
+    return found
+
+
+def line_of(path: str, text: str) -> int:
+    """The line of ``docs/data/doses.yaml`` where the entry ``path`` (as problems() names it) starts."""
+    node = yaml.compose(text)
+    mark = node.start_mark
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("[") and isinstance(node, yaml.SequenceNode) and int(part[1:-1]) < len(node.value):
+            node = node.value[int(part[1:-1])]
+            mark = node.start_mark
+        elif isinstance(node, yaml.MappingNode) and (pair := next((p for p in node.value if p[0].value == part), None)):
+            mark, node = pair[0].start_mark, pair[1]
+        else:
+            break
+    return mark.line + 1
 
 
 def source_keys(data: dict) -> set[str]:
@@ -84,9 +126,10 @@ def source_keys(data: dict) -> set[str]:
 
 
 def lookup(data: dict, path: str) -> dict:
+    """The quantity at a dotted path, e.g. "lipid_emulsion.bolus_per_kg" or "needles[2].length"."""
     node = data
-    for part in path.split("."):
-        node = node[part]
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
     if not is_quantity(node):
         raise KeyError(path)
     return node
@@ -98,14 +141,17 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+SPELLED = {"min": ("minute", "minutes"), "h": ("hour", "hours"), "days": ("day", "days"), "times": ("time", "times")}
+
+
 def fmt(quantity: dict) -> str:
-    """"4.5 mg/kg", "2–3 min", "22 gauge", "0.5%"."""
+    """"4.5 mg/kg", "2–3 minutes", "1 hour", "22 gauge", "0.5%"."""
     value, unit = quantity["value"], quantity["unit"]
     text = "–".join(number(v) for v in value) if isinstance(value, list) else number(value)
     if unit == "%":
         return f"{text}%"
-    if unit == "gauge":
-        return f"{text} gauge"
+    if unit in SPELLED:
+        return f"{text} {SPELLED[unit][0] if value == 1 else SPELLED[unit][1]}"
     return f"{text} {unit}"
 
 
@@ -118,10 +164,35 @@ def cite(*quantities_: dict) -> str:
 
 def maximum_mg(preparation: dict, weight_kg: float) -> float:
     """The maximum dose for this weight: mg/kg x weight, never above the total cap."""
-    cap = preparation["total"]["value"]
-    if "per_kg" not in preparation:
-        return cap
-    return min(preparation["per_kg"]["value"] * weight_kg, cap)
+    return min(preparation["per_kg"]["value"] * weight_kg, preparation["total"]["value"])
+
+
+def preparation(data: dict, key: str) -> tuple[dict, dict]:
+    """("lidocaine.plain") -> (agent, preparation); KeyError if there is none."""
+    name, prep = key.split(".")
+    agent = data["local_anesthetics"][name]
+    return agent, agent[prep]
+
+
+def strength(agent: dict, percent: float) -> float:
+    """mg/mL of the agent's listed concentration ``percent``."""
+    return next(c["strength"]["value"] for c in agent["concentrations"] if c["percent"]["value"] == percent)
+
+
+def mixture(data: dict, given: list[dict], weight_kg: float) -> tuple[list[dict], float]:
+    """Toxicity of local anesthetics adds up: each agent's dose as a fraction of its own
+    maximum at this weight, and their sum, which must stay at or below 1.
+
+    ``given`` is a list of {preparation: "lidocaine.plain", percent: 1, volume_ml: 5}.
+    """
+    rows = []
+    for item in given:
+        agent, prep = preparation(data, item["preparation"])
+        mg = item["volume_ml"] * strength(agent, item["percent"])
+        limit = maximum_mg(prep, weight_kg)
+        rows.append({"agent": agent, "prep": prep, "percent": item["percent"], "volume_ml": item["volume_ml"],
+                     "mg": mg, "maximum_mg": limit, "fraction": mg / limit})
+    return rows, sum(row["fraction"] for row in rows)
 
 
 def weight_table_name(key: str) -> str:
@@ -129,12 +200,11 @@ def weight_table_name(key: str) -> str:
     return "table-weight-" + key.replace(".", "-").replace("_", "-")
 
 
-def preparations(data: dict, with_maximum: bool = True) -> Iterator[tuple[str, dict, dict]]:
-    """(key, agent, preparation) for every agent and preparation that has a maximum
-    (a `total`), or for every one with ``with_maximum=False``."""
+def preparations(data: dict) -> Iterator[tuple[str, dict, dict]]:
+    """(key, agent, preparation) for every agent and preparation, e.g. ("lidocaine.plain", ...)."""
     for name, agent in data["local_anesthetics"].items():
-        for key in ("plain", "with_epinephrine"):
-            if key in agent and ("total" in agent[key] or not with_maximum):
+        for key in PREPARATIONS:
+            if key in agent:
                 yield f"{name}.{key}", agent, agent[key]
 
 
@@ -159,17 +229,13 @@ def table_concentrations(data: dict) -> str:
 
 def table_maximum_doses(data: dict) -> str:
     rows = []
-    for _, agent, prep in preparations(data, with_maximum=False):
-        per_kg = f"{fmt(prep['per_kg'])} {cite(prep['per_kg'])}" if "per_kg" in prep else "none found in a label"
-        if "total" in prep:
-            total = f"{fmt(prep['total'])} {cite(prep['total'])}"
-        else:
-            total = (f"none found in a label; most experience is with single doses up to {fmt(prep['usual_upper'])}, "
-                     f"and the dose is individualized {cite(prep['usual_upper'])}")
+    for _, agent, prep in preparations(data):
         others = "; ".join(f"{item['says']} {cite(item['quantity'])}" for item in prep.get("also", [])) or "—"
-        rows.append([f"{agent['name']}, {prep['label']}", per_kg, total, others])
-    return _list_table("Maximum single doses of local anesthetic (adults)", "table-maximum-doses",
-                       ["Agent", "Maximum per kg", "Maximum total (used here)", "Where sources differ"], rows, [22, 20, 20, 38])
+        rows.append([f"{agent['name']}, {prep['label']}", f"{fmt(prep['per_kg'])} {cite(prep['per_kg'])}",
+                     f"{fmt(prep['total'])} {cite(prep['total'])}", others])
+    return _list_table("Maximum single doses of local anesthetic (adults): the most conservative label figures",
+                       "table-maximum-doses",
+                       ["Agent", "Maximum per kg", "Maximum total", "Other label figures"], rows, [22, 18, 18, 42])
 
 
 def tables_by_weight(data: dict) -> str:
@@ -181,17 +247,41 @@ def tables_by_weight(data: dict) -> str:
         for weight in data["weight_table_kg"]:
             mg = maximum_mg(prep, weight)
             rows.append([number(weight), number(round(mg, 1))] + [number(round(mg / c["strength"]["value"], 1)) for c in concs])
-        basis = (f"{fmt(prep['per_kg'])} up to {fmt(prep['total'])}" if "per_kg" in prep
-                 else f"a fixed {fmt(prep['total'])}")
+        basis = f"{fmt(prep['per_kg'])} up to {fmt(prep['total'])}"
         title = f"{agent['name']} {prep['label']}: maximum by weight ({basis})"
         widths = [16, 20] + [64 // len(concs)] * len(concs)
         parts.append(_list_table(title, weight_table_name(key), header, rows, widths))
     return "\n".join(parts)
 
 
+def table_mixing_example(data: dict) -> str:
+    example = data["mixing_example"]
+    weight = example["weight_kg"]
+    rows, total = mixture(data, example["given"], weight)
+    body = []
+    for row in rows:
+        prep = row["prep"]
+        body.append([f"{row['agent']['name']} {number(row['percent'])}%, {prep['label']}",
+                     f"{number(row['volume_ml'])} mL", f"{number(round(row['mg'], 1))} mg",
+                     f"{number(round(row['maximum_mg'], 1))} mg {cite(prep['per_kg'], prep['total'])}",
+                     f"{row['fraction']:.2f}"])
+    verdict = "within the limit" if total <= 1 else "over the limit: reduce the volumes"
+    body.append(["**Sum of the fractions**", "", "", "", f"**{total:.2f}** ({verdict}; must be 1 or less)"])
+    return _list_table(f"Worked example: two local anesthetics in one session, patient of {number(weight)} kg",
+                       "table-mixing-example",
+                       ["Solution", "Volume", "Dose", f"Maximum at {number(weight)} kg", "Fraction of maximum"],
+                       body, [30, 12, 12, 24, 22])
+
+
+def _lipid(data: dict) -> dict:
+    return data["lipid_emulsion"]
+
+
 def table_lipid_emulsion(data: dict) -> str:
-    lipid = data["lipid_emulsion"]
+    lipid = _lipid(data)
     threshold = fmt(lipid["weight_threshold"])
+    repeat = (f"Up to {fmt(lipid['repeat_bolus_max'])} more, {fmt(lipid['repeat_bolus_interval'])} apart, "
+              "if the circulation stays unstable; double the infusion rate")
     rows = [
         ["Bolus", f"{fmt(lipid['bolus_per_kg'])} over {fmt(lipid['bolus_minutes'])}",
          f"{fmt(lipid['bolus_fixed'])} over {fmt(lipid['bolus_minutes'])}",
@@ -199,12 +289,39 @@ def table_lipid_emulsion(data: dict) -> str:
         ["Infusion", f"{fmt(lipid['infusion_per_kg'])}",
          f"{fmt(lipid['infusion_fixed'])} over {fmt(lipid['infusion_fixed_minutes'])}",
          cite(lipid["infusion_per_kg"], lipid["infusion_fixed"], lipid["infusion_fixed_minutes"])],
-        ["Upper limit", *[f"{fmt(lipid['upper_limit'])} over the first {fmt(lipid['upper_limit_minutes'])}"] * 2,
-         cite(lipid["upper_limit"], lipid["upper_limit_minutes"])],
+        ["Repeat bolus", repeat, repeat, cite(lipid["repeat_bolus_max"], lipid["repeat_bolus_interval"])],
+        ["Maximum", *[f"{fmt(lipid['upper_limit'])} in total"] * 2, cite(lipid["upper_limit"])],
     ]
     return _list_table(f"Lipid emulsion {fmt(lipid['concentration'])} for local anesthetic systemic toxicity",
                        "table-lipid-emulsion",
                        ["Step", f"{threshold} or less", f"Over {threshold}", "Source"], rows, [16, 30, 30, 24])
+
+
+def last_by_weight(data: dict, weight: float) -> dict:
+    """Lipid emulsion and epinephrine for one body weight, from the per-kg or fixed doses."""
+    lipid, last = _lipid(data), data["last"]
+    small = weight <= lipid["weight_threshold"]["value"]
+    return {
+        "bolus_ml": lipid["bolus_per_kg"]["value"] * weight if small else lipid["bolus_fixed"]["value"],
+        "infusion": (f"{number(round(lipid['infusion_per_kg']['value'] * weight, 1))} mL/min" if small else
+                     f"{fmt(lipid['infusion_fixed'])} over {fmt(lipid['infusion_fixed_minutes'])}"),
+        "maximum_ml": lipid["upper_limit"]["value"] * weight,
+        "epinephrine_ug": last["epinephrine_max_per_kg"]["value"] * weight,
+    }
+
+
+def table_last_by_weight(data: dict) -> str:
+    lipid, last = _lipid(data), data["last"]
+    rows = []
+    for weight in data["weight_table_kg"]:
+        dose = last_by_weight(data, weight)
+        rows.append([number(weight), number(round(dose["bolus_ml"], 1)), dose["infusion"],
+                     number(round(dose["maximum_ml"], 1)), number(round(dose["epinephrine_ug"], 1))])
+    return _list_table(
+        f"Local anesthetic systemic toxicity: lipid emulsion {fmt(lipid['concentration'])} and epinephrine by weight",
+        "table-last-by-weight",
+        ["Weight (kg)", "Lipid bolus (mL)", "Lipid infusion", "Lipid maximum in total (mL)",
+         "Epinephrine, largest single dose (µg)"], rows, [14, 16, 28, 20, 22])
 
 
 def table_needles(data: dict) -> str:
@@ -221,9 +338,61 @@ TABLES = {
     "concentrations": table_concentrations,
     "maximum-doses": table_maximum_doses,
     "by-weight": tables_by_weight,
+    "mixing-example": table_mixing_example,
     "lipid-emulsion": table_lipid_emulsion,
+    "last-by-weight": table_last_by_weight,
     "needles": table_needles,
 }
+
+
+# -- Numbers typed by hand where only the data file may put them ----------------
+
+# On these pages and in every action card, every number comes from the data file.
+DATA_ONLY_DOCS = ("resources/checklists/",)
+# On patient pages, every quantity (a number with a unit of dose, volume, size or time) does.
+QUANTITY = re.compile(
+    r"\d+(?:\.\d+)?(?:\s*(?:–|-|to)\s*\d+(?:\.\d+)?)?\s*(?:%|mg\b|mg/|mL\b|µg|mcg|micrograms?|milligrams?|"
+    r"milliliters?|kg\b|kilograms?|gauge|mm\b|cm\b|inch|min\b|minutes?|h\b|hours?|days?|weeks?)", re.I)
+SKIP = (addnodes.pending_xref, nodes.citation_reference, nodes.footnote_reference, addnodes.index, nodes.target,
+        nodes.comment, nodes.system_message, nodes.title)
+
+
+def _skipped(node: nodes.Node) -> bool:
+    while node is not None:
+        if isinstance(node, SKIP) or (isinstance(node, nodes.inline) and "dose" in node["classes"]):
+            return True
+        node = node.parent
+    return False
+
+
+def _in_action_card(node: nodes.Node) -> bool:
+    while node is not None:
+        if isinstance(node, nodes.admonition) and "action-card" in node["classes"]:
+            return True
+        node = node.parent
+    return False
+
+
+def hand_typed(doctree: nodes.document, docname: str, kind: str) -> list[tuple[nodes.Node, str]]:
+    """(node, text) for each number typed by hand where the data file must supply it."""
+    every_number = docname.startswith(DATA_ONLY_DOCS)
+    found = []
+    for text in doctree.findall(nodes.Text):
+        if _skipped(text):
+            continue
+        content = text.astext()
+        if every_number or _in_action_card(text):
+            found += [(text.parent, m.group(0)) for m in re.finditer(r"\d+(?:[.,]\d+)*", content)]
+        elif kind == "patient":
+            found += [(text.parent, m.group(0)) for m in QUANTITY.finditer(content)]
+    return found
+
+
+def check_hand_typed(app: Sphinx, doctree: nodes.document) -> None:
+    docname = app.env.docname
+    for node, typed in hand_typed(doctree, docname, app.env.metadata.get(docname, {}).get("kind", "")):
+        logger.warning(f"'{typed}' is typed by hand: render it from {DATA_FILE} with {{dose}}`path`",
+                       location=node, type="tpi", subtype="doses")
 
 
 # -- Sphinx glue -----------------------------------------------------------------
@@ -257,12 +426,15 @@ class Dose(SphinxRole):
 def load_and_check(app: Sphinx) -> None:
     from .sources import bibliography
 
-    app.tpi_doses = load(Path(app.confdir) / DATA_FILE)
+    path = Path(app.confdir) / DATA_FILE
+    app.tpi_doses = load(path)
     bib_keys = set()
     for bibfile in app.config.bibtex_bibfiles:
         bib_keys |= set(bibliography(Path(app.confdir) / bibfile).entries)
+    text = path.read_text(encoding="utf-8")
     for message in problems(app.tpi_doses, bib_keys):
-        logger.warning(message, location=str(DATA_FILE), type="tpi", subtype="doses")
+        line = line_of(message.split(":", 1)[0], text)
+        logger.warning(message, location=f"{DATA_FILE}:{line}", type="tpi", subtype="doses")
 
 
 def publish_json(app: Sphinx, exception) -> None:
@@ -277,4 +449,5 @@ def setup(app: Sphinx) -> None:
     app.add_directive("dose-table", DoseTable)
     app.add_role("dose", Dose())
     app.connect("builder-inited", load_and_check)
+    app.connect("doctree-read", check_hand_typed, priority=600)
     app.connect("build-finished", publish_json)

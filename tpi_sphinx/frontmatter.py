@@ -3,10 +3,16 @@
 Every page under ``docs/`` opens with YAML front matter, for example::
 
     ---
-    reviewed: 2026-11-25
-    status: draft
+    reviewed: 2026-11-26   # the date an editor last checked the page against its sources
+    status: draft          # draft: no clinical sign-off yet | signed-off
     kind: clinical
     ---
+
+A page is ``signed-off`` only when a clinician who did not write it has signed
+it off; it then also names them: ``signed-off-by: "Name, role"`` and
+``signed-off-on: YYYY-MM-DD``. The top of every page shows the two things
+separately: what has been done (sources checked on a date) and the clinical
+sign-off (pending, or by whom and when).
 
 MyST hands the values to Sphinx as strings, so they are parsed here. A page
 with a missing or invalid field fails the (strict) build with its file name.
@@ -20,7 +26,8 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("draft", "reviewed")
+STATUSES = ("draft", "signed-off")
+SIGN_OFF = ("signed-off-by", "signed-off-on")
 KINDS = {
     "clinical": "a clinical topic page: key points, citations, grades",
     "patient": "written for patients, in plain language",
@@ -30,7 +37,16 @@ KINDS = {
 }
 REQUIRED = ("reviewed", "status", "kind")
 # Keys Sphinx or MyST set or understand themselves, allowed next to ours.
+SOURCE_CHECKED_KINDS = {"clinical", "patient", "reference"}  # pages whose date means "sources checked"
 PASSTHROUGH = {"orphan", "nosearch", "tocdepth", "html_meta", "myst", "description", "myst_slugs", "wordcount"}
+
+
+def _date_problem(meta: dict, key: str, today: dt.date) -> str | None:
+    try:
+        date = dt.date.fromisoformat(str(meta[key]))
+    except ValueError:
+        return f"front matter '{key}' must be an ISO date (YYYY-MM-DD), not {meta[key]!r}"
+    return f"front matter '{key}' is in the future: {date}" if date > today else None
 
 
 def problems(meta: dict, today: dt.date | None = None) -> list[str]:
@@ -40,19 +56,20 @@ def problems(meta: dict, today: dt.date | None = None) -> list[str]:
     missing = [key for key in REQUIRED if key not in meta]
     if missing:
         found.append(f"front matter is missing {', '.join(missing)} (see docs/about/contributing.md)")
-    if "reviewed" in meta:
-        try:
-            reviewed = dt.date.fromisoformat(str(meta["reviewed"]))
-        except ValueError:
-            found.append(f"front matter 'reviewed' must be an ISO date (YYYY-MM-DD), not {meta['reviewed']!r}")
-        else:
-            if reviewed > today:
-                found.append(f"front matter 'reviewed' is in the future: {reviewed}")
+    for key in ("reviewed", "signed-off-on"):
+        if key in meta and (problem := _date_problem(meta, key, today)):
+            found.append(problem)
     if "status" in meta and meta["status"] not in STATUSES:
         found.append(f"front matter 'status' must be one of {', '.join(STATUSES)}, not {meta['status']!r}")
+    signed = [key for key in SIGN_OFF if key in meta]
+    if meta.get("status") == "signed-off" and len(signed) < len(SIGN_OFF):
+        found.append("a signed-off page names who signed it off and when: "
+                     f"{', '.join(k for k in SIGN_OFF if k not in meta)} missing")
+    elif signed and meta.get("status") != "signed-off":
+        found.append(f"{', '.join(signed)} given but status is {meta.get('status')!r}, not 'signed-off'")
     if "kind" in meta and meta["kind"] not in KINDS:
         found.append(f"front matter 'kind' must be one of {', '.join(KINDS)}, not {meta['kind']!r}")
-    unknown = sorted(set(meta) - set(REQUIRED) - PASSTHROUGH)
+    unknown = sorted(set(meta) - set(REQUIRED) - set(SIGN_OFF) - PASSTHROUGH)
     if unknown:
         found.append(f"front matter has unknown keys: {', '.join(unknown)}")
     return found
@@ -64,11 +81,23 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
         logger.warning(message, location=(docname, 1), type="tpi", subtype="frontmatter")
 
 
+def review_line(meta: dict) -> dict | None:
+    """What the top of the page says about the page's checks, for the page template:
+    {"checked": "Sources checked 2026-11-26", "sign_off": "Clinical sign-off: pending", "status": "draft"}."""
+    if "reviewed" not in meta:
+        return None
+    kind = meta.get("kind")
+    line = {"checked": f"{'Sources checked' if kind in SOURCE_CHECKED_KINDS else 'Updated'} {meta['reviewed']}",
+            "sign_off": None, "status": meta.get("status", "")}
+    if kind in SOURCE_CHECKED_KINDS:
+        line["sign_off"] = ("Clinical sign-off: pending" if meta.get("status") != "signed-off" else
+                            f"Clinical sign-off: {meta['signed-off-by']}, {meta['signed-off-on']}")
+    return line
+
+
 def add_review_to_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Give the page template the review date and status of the page."""
-    meta = app.env.metadata.get(pagename, {})
-    if "reviewed" in meta:
-        context["page_review"] = {"reviewed": meta["reviewed"], "status": meta.get("status", "")}
+    """Give the page template the page's review line."""
+    context["page_review"] = review_line(app.env.metadata.get(pagename, {}))
 
 
 def setup(app: Sphinx) -> None:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
-_CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
+_CITE = re.compile(r"\{(?:foot)?cite(?::\w+)?\}`([^`]+)`")
 _TERM = re.compile(r"\{term\}`([^`]+)`")
 
 
