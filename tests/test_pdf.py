@@ -4,6 +4,7 @@ import pickle
 import re
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 from bs4 import BeautifulSoup
@@ -21,7 +22,7 @@ OVERFULL_LIMIT_PT = 10
 
 def flat(text: str) -> str:
     """Text with line-end hyphenation undone and all whitespace collapsed, for searching."""
-    text = re.sub(r"(\w)-\n\s*(\w)", r"\1\2", text)
+    text = unicodedata.normalize("NFKC", re.sub(r"(\w)-\n\s*(\w)", r"\1\2", text))
     return re.sub(r"\s+", " ", text)
 
 
