@@ -86,11 +86,7 @@ class PrintPageSections(SphinxPostTransform):
     def run(self, **kwargs):
         for section in list(self.document.findall(nodes.section)):
             if "print-page" in section["classes"]:
-                # A label written above the heading (a target node, often at the end of the
-                # previous section) must follow the page break, or "(page N)" points a page early.
-                labels = [t for t in self.document.findall(nodes.target) if t.get("refid") in section["ids"]]
-                anchor = labels[0] if labels else section
-                anchor.parent.insert(anchor.parent.index(anchor), _clearpage())
+                _new_page_before(self.document, section)
                 ending = len(section)
                 while isinstance(section[ending - 1], nodes.target):  # the next section's labels
                     ending -= 1
@@ -98,7 +94,8 @@ class PrintPageSections(SphinxPostTransform):
 
 
 class ActionCardPage(SphinxPostTransform):
-    """An emergency action card (tpi_sphinx.keypoints) ends its page: what follows starts a new one."""
+    """An emergency action card (tpi_sphinx.keypoints) opens a page with its page title, and
+    ends it: the card is never split, and what follows it starts a new page."""
 
     default_priority = 400
     formats = ("latex",)
@@ -106,7 +103,17 @@ class ActionCardPage(SphinxPostTransform):
     def run(self, **kwargs):
         for block in list(self.document.findall(nodes.container)):
             if "action-card-block" in block["classes"]:
+                if isinstance(block.parent, nodes.section):
+                    _new_page_before(self.document, block.parent)
                 block.parent.insert(block.parent.index(block) + 1, _clearpage())
+
+
+def _new_page_before(document: nodes.document, section: nodes.section) -> None:
+    """Start a page before a section. A label written above its heading (a target node, often at the
+    end of the previous section) must follow the page break, or "(page N)" points a page early."""
+    labels = [t for t in document.findall(nodes.target) if t.get("refid") in section["ids"]]
+    anchor = labels[0] if labels else section
+    anchor.parent.insert(anchor.parent.index(anchor), _clearpage())
 
 
 def _clearpage() -> nodes.raw:

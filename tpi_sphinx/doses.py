@@ -359,7 +359,8 @@ SKIP = (addnodes.pending_xref, nodes.citation_reference, nodes.footnote_referenc
 
 def _skipped(node: nodes.Node) -> bool:
     while node is not None:
-        if isinstance(node, SKIP) or (isinstance(node, nodes.inline) and "dose" in node["classes"]):
+        if isinstance(node, SKIP) or (isinstance(node, (nodes.inline, nodes.table)) and
+                                       {"dose", "dose-table"} & set(node["classes"])):
             return True
         node = node.parent
     return False
@@ -407,7 +408,10 @@ class DoseTable(SphinxDirective):
         if name not in TABLES:
             raise self.error(f"unknown dose table {name!r}; choose one of {', '.join(TABLES)}")
         self.env.note_dependency(str(self.env.app.confdir / DATA_FILE))
-        return self.parse_text_to_nodes(TABLES[name](self.env.app.tpi_doses))
+        rendered = self.parse_text_to_nodes(TABLES[name](self.env.app.tpi_doses))
+        for table in (t for node in rendered for t in node.findall(nodes.table)):
+            table["classes"].append("dose-table")  # its numbers come from the data file
+        return rendered
 
 
 class Dose(SphinxRole):

@@ -10,7 +10,7 @@ with one, so a clinician can always read the essentials first.
 
 A page about an emergency may put an action card before its key points:
 
-    :::{action-card} Emergency: local anesthetic systemic toxicity
+    :::{action-card} Emergency: <the condition>
     :sources: {cite:t}`neal2018checklist`
     1. **Stop injecting.** Call for help.
     :::
