@@ -15,8 +15,9 @@ project = "Orthopedic Trigger Point Injection Reference"
 short_title = "TPI Reference"
 author = "The TPI Reference editors"
 copyright = "2026, the TPI Reference editors. Content CC BY-SA 4.0; code MIT"
-release = "0.1.0"  # bump with every tagged release; see docs/about/versions.md
-release_date = "2026-11-25"
+release = "0.2.0.dev0"  # bump with every tagged release; see docs/about/versions.md
+release_date = None  # the date of a tagged release; None while the version is in development
+release_line = f"Released {release_date}" if release_date else "Development version, not yet released"
 version = ".".join(release.split(".")[:2])
 content_license = "CC BY-SA 4.0"
 content_license_url = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -46,6 +47,7 @@ myst_enable_extensions = [
 myst_heading_anchors = 3  # deep links to h1-h3
 myst_substitutions = {
     "release": release,
+    "release_line": release_line,
     "content_license": content_license,
 }
 
@@ -88,7 +90,7 @@ latex_elements = {
     "printindex": r"\footnotesize\raggedright\printindex",
     "preamble": rf"""
 \newcommand\tpirelease{{{release}}}
-\newcommand\tpireleasedate{{{release_date}}}
+\newcommand\tpireleaseline{{{release_line}}}
 \newcommand\tpilicense{{{content_license}}}
 \newcommand\tpilicenseurl{{{content_license_url}}}
 \usepackage{{tpi}}  % docs/_latex/tpi.sty: tables, web addresses, references

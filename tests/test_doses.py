@@ -119,7 +119,7 @@ def test_site_publishes_the_data_as_json(site):
 
 def test_a_wrong_unit_fails_the_build_naming_the_file(project_copy, tmp_path):
     path = project_copy / "docs" / "data" / "doses.yaml"
-    path.write_text(path.read_text().replace("per_kg: {value: 4.5, unit: mg/kg", "per_kg: {value: 4.5, unit: mg/lb"))
+    path.write_text(path.read_text().replace("per_kg: {value: 3, unit: mg/kg", "per_kg: {value: 3, unit: mg/lb"))
     build = sphinx_build(project_copy, tmp_path / "out")
     assert any("docs/data/doses.yaml" in w and "mg/lb" in w for w in build.warnings), build.warnings
 
@@ -171,3 +171,34 @@ def test_a_typed_quantity_on_the_patient_sheet_is_found(text, typed):
     from docutils.core import publish_doctree
     tree = publish_doctree(text)
     assert [t for _, t in doses.hand_typed(tree, "resources/patient-information", "patient")] == typed
+
+
+def test_last_table_by_weight_is_the_arithmetic_of_the_data(site):
+    """Every row: lipid bolus and infusion per kg up to the weight threshold, fixed above it; the lipid
+    maximum and the largest single epinephrine dose per kg at every weight."""
+    lipid, last = DATA["lipid_emulsion"], DATA["last"]
+    rows = _table(site, "safety/last.html", "table-last-by-weight")
+    assert [float(r[0]) for r in rows[1:]] == DATA["weight_table_kg"]
+    for weight, row in zip(DATA["weight_table_kg"], rows[1:]):
+        small = weight <= lipid["weight_threshold"]["value"]
+        bolus = lipid["bolus_per_kg"]["value"] * weight if small else lipid["bolus_fixed"]["value"]
+        assert float(row[1]) == pytest.approx(bolus)
+        if small:
+            assert row[2] == f"{doses.number(round(lipid['infusion_per_kg']['value'] * weight, 1))} mL/min"
+        else:
+            assert row[2] == f"{doses.fmt(lipid['infusion_fixed'])} over {doses.fmt(lipid['infusion_fixed_minutes'])}"
+        assert float(row[3]) == pytest.approx(lipid["upper_limit"]["value"] * weight)
+        assert float(row[4]) == pytest.approx(last["epinephrine_max_per_kg"]["value"] * weight)
+
+
+def test_last_table_hand_check_at_70_and_80_kg(site):
+    """Independent hand check: at 70 kg, 1.5 x 70 = 105 mL bolus, 0.25 x 70 = 17.5 mL/min, 12 x 70 = 840 mL,
+    70 µg epinephrine; at 80 kg the fixed 100 mL bolus and 960 mL maximum."""
+    rows = {r[0]: r for r in _table(site, "safety/last.html", "table-last-by-weight")[1:]}
+    assert rows["70"][1:] == ["105", "17.5 mL/min", "840", "70"]
+    assert rows["80"][1] == "100" and rows["80"][3] == "960" and rows["80"][4] == "80"
+
+
+def test_a_printed_maximum_is_never_rounded_up():
+    assert doses.ceiling(12.345) == "12.3" and doses.ceiling(12.39) == "12.3" and doses.ceiling(40) == "40"
+    assert doses.ceiling(0.1 + 0.2) == "0.3"  # binary noise is not rounded down a step

@@ -13,6 +13,7 @@ naming the file and the entry, and the build fails on any of them.
 """
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,6 +142,11 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+def ceiling(value: float) -> str:
+    """A maximum to one decimal, rounded down, so that a printed limit is never above the true one."""
+    return number(math.floor(round(value * 10, 6)) / 10)
+
+
 SPELLED = {"min": ("minute", "minutes"), "h": ("hour", "hours"), "days": ("day", "days"), "times": ("time", "times")}
 
 
@@ -246,7 +252,7 @@ def tables_by_weight(data: dict) -> str:
         rows = []
         for weight in data["weight_table_kg"]:
             mg = maximum_mg(prep, weight)
-            rows.append([number(weight), number(round(mg, 1))] + [number(round(mg / c["strength"]["value"], 1)) for c in concs])
+            rows.append([number(weight), ceiling(mg)] + [ceiling(mg / c["strength"]["value"]) for c in concs])
         basis = f"{fmt(prep['per_kg'])} up to {fmt(prep['total'])}"
         title = f"{agent['name']} {prep['label']}: maximum by weight ({basis})"
         widths = [16, 20] + [64 // len(concs)] * len(concs)
@@ -263,7 +269,7 @@ def table_mixing_example(data: dict) -> str:
         prep = row["prep"]
         body.append([f"{row['agent']['name']} {number(row['percent'])}%, {prep['label']}",
                      f"{number(row['volume_ml'])} mL", f"{number(round(row['mg'], 1))} mg",
-                     f"{number(round(row['maximum_mg'], 1))} mg {cite(prep['per_kg'], prep['total'])}",
+                     f"{ceiling(row['maximum_mg'])} mg {cite(prep['per_kg'], prep['total'])}",
                      f"{row['fraction']:.2f}"])
     verdict = "within the limit" if total <= 1 else "over the limit: reduce the volumes"
     body.append(["**Sum of the fractions**", "", "", "", f"**{total:.2f}** ({verdict}; must be 1 or less)"])
@@ -277,28 +283,8 @@ def _lipid(data: dict) -> dict:
     return data["lipid_emulsion"]
 
 
-def table_lipid_emulsion(data: dict) -> str:
-    lipid = _lipid(data)
-    threshold = fmt(lipid["weight_threshold"])
-    repeat = (f"Up to {fmt(lipid['repeat_bolus_max'])} more, {fmt(lipid['repeat_bolus_interval'])} apart, "
-              "if the circulation stays unstable; double the infusion rate")
-    rows = [
-        ["Bolus", f"{fmt(lipid['bolus_per_kg'])} over {fmt(lipid['bolus_minutes'])}",
-         f"{fmt(lipid['bolus_fixed'])} over {fmt(lipid['bolus_minutes'])}",
-         cite(lipid["bolus_per_kg"], lipid["bolus_minutes"], lipid["bolus_fixed"])],
-        ["Infusion", f"{fmt(lipid['infusion_per_kg'])}",
-         f"{fmt(lipid['infusion_fixed'])} over {fmt(lipid['infusion_fixed_minutes'])}",
-         cite(lipid["infusion_per_kg"], lipid["infusion_fixed"], lipid["infusion_fixed_minutes"])],
-        ["Repeat bolus", repeat, repeat, cite(lipid["repeat_bolus_max"], lipid["repeat_bolus_interval"])],
-        ["Maximum", *[f"{fmt(lipid['upper_limit'])} in total"] * 2, cite(lipid["upper_limit"])],
-    ]
-    return _list_table(f"Lipid emulsion {fmt(lipid['concentration'])} for local anesthetic systemic toxicity",
-                       "table-lipid-emulsion",
-                       ["Step", f"{threshold} or less", f"Over {threshold}", "Source"], rows, [16, 30, 30, 24])
-
-
 def last_by_weight(data: dict, weight: float) -> dict:
-    """Lipid emulsion and epinephrine for one body weight, from the per-kg or fixed doses."""
+    """Lipid emulsion and epinephrine for one lean body weight, from the per-kg or fixed doses."""
     lipid, last = _lipid(data), data["last"]
     small = weight <= lipid["weight_threshold"]["value"]
     return {
@@ -316,11 +302,11 @@ def table_last_by_weight(data: dict) -> str:
     for weight in data["weight_table_kg"]:
         dose = last_by_weight(data, weight)
         rows.append([number(weight), number(round(dose["bolus_ml"], 1)), dose["infusion"],
-                     number(round(dose["maximum_ml"], 1)), number(round(dose["epinephrine_ug"], 1))])
+                     ceiling(dose["maximum_ml"]), ceiling(dose["epinephrine_ug"])])
     return _list_table(
-        f"Local anesthetic systemic toxicity: lipid emulsion {fmt(lipid['concentration'])} and epinephrine by weight",
+        f"Lipid emulsion {fmt(lipid['concentration'])} and epinephrine by lean body weight",
         "table-last-by-weight",
-        ["Weight (kg)", "Lipid bolus (mL)", "Lipid infusion", "Lipid maximum in total (mL)",
+        ["Lean body weight (kg)", "Lipid bolus (mL)", "Lipid infusion", "Lipid maximum in total (mL)",
          "Epinephrine, largest single dose (µg)"], rows, [14, 16, 28, 20, 22])
 
 
@@ -339,7 +325,6 @@ TABLES = {
     "maximum-doses": table_maximum_doses,
     "by-weight": tables_by_weight,
     "mixing-example": table_mixing_example,
-    "lipid-emulsion": table_lipid_emulsion,
     "last-by-weight": table_last_by_weight,
     "needles": table_needles,
 }
