@@ -18,7 +18,8 @@ import re
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
+
+from .keypoints import TitledBox
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +36,8 @@ NARRATION = re.compile(
 ALLOWED_AFTER = "Related pages"
 
 
-class EvidenceGaps(SphinxDirective):
-    has_content = True
-
-    def run(self) -> list[nodes.Node]:
-        box = nodes.admonition("", classes=["evidence-gaps"])
-        self.set_source_info(box)
-        box += nodes.title("", "Evidence gaps")
-        self.state.nested_parse(self.content, self.content_offset, box)
-        return [box]
+class EvidenceGaps(TitledBox):
+    box_class, title = "evidence-gaps", "Evidence gaps"
 
 
 def _is_gaps(node: nodes.Node) -> bool:

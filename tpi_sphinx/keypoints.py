@@ -33,15 +33,24 @@ logger = logging.getLogger(__name__)
 NEEDS_KEY_POINTS = {"clinical", "patient"}
 
 
-class KeyPoints(SphinxDirective):
+class TitledBox(SphinxDirective):
+    """An admonition with a fixed title and class, its content parsed as MyST: the base of
+    {key-points} here and of {evidence-gaps} (tpi_sphinx.evidencegaps)."""
+
     has_content = True
+    box_class = ""
+    title = ""
 
     def run(self) -> list[nodes.Node]:
-        box = nodes.admonition("", classes=["key-points"])
+        box = nodes.admonition("", classes=[self.box_class])
         self.set_source_info(box)
-        box += nodes.title("", "Key points")
+        box += nodes.title("", self.title)
         self.state.nested_parse(self.content, self.content_offset, box)
         return [box]
+
+
+class KeyPoints(TitledBox):
+    box_class, title = "key-points", "Key points"
 
 
 class ActionCard(SphinxDirective):
