@@ -107,11 +107,16 @@ def _mixing_problems(data: dict) -> list[str]:
     return found
 
 
+def _path_parts(path: str) -> list[str]:
+    """"needles[2].length" -> ["needles", "[2]", "length"]."""
+    return re.findall(r"[^.\[\]]+|\[\d+\]", path)
+
+
 def line_of(path: str, text: str) -> int:
     """The line of ``docs/data/doses.yaml`` where the entry ``path`` (as problems() names it) starts."""
     node = yaml.compose(text)
     mark = node.start_mark
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+    for part in _path_parts(path):
         if part.startswith("[") and isinstance(node, yaml.SequenceNode) and int(part[1:-1]) < len(node.value):
             node = node.value[int(part[1:-1])]
             mark = node.start_mark
@@ -129,7 +134,7 @@ def source_keys(data: dict) -> set[str]:
 def lookup(data: dict, path: str) -> dict:
     """The quantity at a dotted path, e.g. "lipid_emulsion.bolus_per_kg" or "needles[2].length"."""
     node = data
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+    for part in _path_parts(path):
         node = node[int(part[1:-1])] if part.startswith("[") else node[part]
     if not is_quantity(node):
         raise KeyError(path)
@@ -279,13 +284,9 @@ def table_mixing_example(data: dict) -> str:
                        body, [30, 12, 12, 24, 22])
 
 
-def _lipid(data: dict) -> dict:
-    return data["lipid_emulsion"]
-
-
 def last_by_weight(data: dict, weight: float) -> dict:
     """Lipid emulsion and epinephrine for one lean body weight, from the per-kg or fixed doses."""
-    lipid, last = _lipid(data), data["last"]
+    lipid, last = data["lipid_emulsion"], data["last"]
     small = weight <= lipid["weight_threshold"]["value"]
     return {
         "bolus_ml": lipid["bolus_per_kg"]["value"] * weight if small else lipid["bolus_fixed"]["value"],
@@ -297,7 +298,7 @@ def last_by_weight(data: dict, weight: float) -> dict:
 
 
 def table_last_by_weight(data: dict) -> str:
-    lipid, last = _lipid(data), data["last"]
+    lipid, last = data["lipid_emulsion"], data["last"]
     rows = []
     for weight in data["weight_table_kg"]:
         dose = last_by_weight(data, weight)
@@ -342,21 +343,22 @@ SKIP = (addnodes.pending_xref, nodes.citation_reference, nodes.footnote_referenc
         nodes.comment, nodes.system_message, nodes.title)
 
 
-def _skipped(node: nodes.Node) -> bool:
+def _inside(node: nodes.Node, test) -> bool:
+    """True if the node or one of its ancestors passes ``test``."""
     while node is not None:
-        if isinstance(node, SKIP) or (isinstance(node, (nodes.inline, nodes.table)) and
-                                       {"dose", "dose-table"} & set(node["classes"])):
+        if test(node):
             return True
         node = node.parent
     return False
 
 
-def _in_action_card(node: nodes.Node) -> bool:
-    while node is not None:
-        if isinstance(node, nodes.admonition) and "action-card" in node["classes"]:
-            return True
-        node = node.parent
-    return False
+def _from_data_or_not_text(node: nodes.Node) -> bool:
+    return isinstance(node, SKIP) or (isinstance(node, (nodes.inline, nodes.table)) and
+                                      bool({"dose", "dose-table"} & set(node["classes"])))
+
+
+def _action_card(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.admonition) and "action-card" in node["classes"]
 
 
 def hand_typed(doctree: nodes.document, docname: str, kind: str) -> list[tuple[nodes.Node, str]]:
@@ -364,10 +366,10 @@ def hand_typed(doctree: nodes.document, docname: str, kind: str) -> list[tuple[n
     every_number = docname.startswith(DATA_ONLY_DOCS)
     found = []
     for text in doctree.findall(nodes.Text):
-        if _skipped(text):
+        if _inside(text, _from_data_or_not_text):
             continue
         content = text.astext()
-        if every_number or _in_action_card(text):
+        if every_number or _inside(text, _action_card):
             found += [(text.parent, m.group(0)) for m in re.finditer(r"\d+(?:[.,]\d+)*", content)]
         elif kind == "patient":
             found += [(text.parent, m.group(0)) for m in QUANTITY.finditer(content)]

@@ -54,10 +54,7 @@ def _inside(node: nodes.Node, test) -> bool:
 
 def _after(node: nodes.Node) -> list[nodes.Node]:
     """Body elements that follow ``node`` in reading order, outside it."""
-    following = []
-    for later in node.findall(include_self=False, descend=False, siblings=True, ascend=True):
-        following.append(later)
-    return following
+    return list(node.findall(include_self=False, descend=False, siblings=True, ascend=True))
 
 
 def check_page(app: Sphinx, doctree: nodes.document) -> None:

@@ -5,6 +5,7 @@ under ``docs/``, their front matter, the citations and glossary terms they
 use, the glossary itself and the bibliography.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,4 +90,11 @@ def glossary(path: Path = DOCS / "glossary.md") -> list[GlossaryEntry]:
 
 
 def bibliography(path: Path = DOCS / "references.bib") -> BibliographyData:
-    return parse_file(str(path), bib_format="bibtex")
+    """The parsed .bib file; parsed once per version of the file (the build reads it twice:
+    for the dose sources and for the bibliography checks)."""
+    return _parse_bib(str(path), Path(path).stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_bib(path: str, _mtime_ns: int) -> BibliographyData:
+    return parse_file(path, bib_format="bibtex")
