@@ -8,8 +8,9 @@ rendered the same way in every output.
 - The HTML build publishes the data as ``data/doses.json``.
 
 Every quantity is ``{value, unit, source}``; :func:`problems` lists what is
-wrong with the file (unknown unit, missing or unknown source key, bad range),
-naming the file and the entry, and the build fails on any of them.
+wrong with the file (unknown unit, missing or unknown source key, bad range,
+and through :func:`implausible` numbers that cannot be right), naming the entry,
+and the build fails on any of them; ``make lint`` reports the same at the line.
 """
 
 import json
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 DATA_FILE = Path("docs") / "data" / "doses.yaml"  # relative to the configuration directory
 UNITS = {"%", "mg/mL", "mg/kg", "mg", "µg/kg", "µg", "mL", "mL/kg", "mL/kg/min", "mL/kg/h", "min", "h", "days",
-         "kg", "gauge", "mm", "times"}
+         "kg", "gauge", "mm", "times", "INR", "×10⁹/L"}
 PREPARATIONS = ("plain", "with_epinephrine")
 
 
@@ -63,8 +64,8 @@ def problems(data: dict, bib_keys: set[str]) -> list[str]:
         numbers = value if isinstance(value, list) else [value]
         if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
             found.append(f"{path}: value must be a number or a [low, high] range, not {value!r}")
-        elif isinstance(value, list) and (len(value) != 2 or value[0] >= value[1]):
-            found.append(f"{path}: a range must be [low, high] with low < high, not {value!r}")
+        elif isinstance(value, list) and len(value) != 2:
+            found.append(f"{path}: a range must be [low, high], not {value!r}")
         if unit not in UNITS:
             found.append(f"{path}: unit {unit!r} is not one of {', '.join(sorted(UNITS))}")
         if not sources or not isinstance(sources, list):
@@ -88,6 +89,70 @@ def problems(data: dict, bib_keys: set[str]) -> list[str]:
                     f"{conc['percent']['value']}% is {expected:g} mg/mL, not {conc['strength']['value']:g}"
                 )
     found += _mixing_problems(data)
+    found += implausible(data)
+    return found
+
+
+MAX_PLAUSIBLE_WEIGHT_KG = 150  # a per-kg limit whose total cap is reached only above this weight is a typo
+
+
+def _numbers(node, path: str = "") -> Iterator[tuple[str, float]]:
+    """Every (dotted path, number) in the data: the values of quantities and the plain numbers."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _numbers(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _numbers(child, f"{path}[{index}]")
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield path, node
+
+
+def implausible(data: dict) -> list[str]:
+    """Numbers that cannot be right, one message per fault, each naming the entry: zero or
+    negative amounts, percentages over 100, and a per-kg limit whose total cap is reached
+    only at an implausible weight (the cap divided by the per-kg limit)."""
+    found = []
+    for path, value in _numbers(data):
+        if value <= 0:
+            found.append(f"{path.removesuffix('.value')}: {value:g} is not a possible amount (every number is above 0)")
+    for path, quantity in quantities(data):
+        values = quantity["value"] if isinstance(quantity.get("value"), list) else [quantity.get("value")]
+        if quantity.get("unit") == "%" and any(isinstance(v, (int, float)) and v > 100 for v in values):
+            found.append(f"{path}: a percentage cannot be over 100, not {quantity['value']!r}")
+        if len(values) == 2 and all(isinstance(v, (int, float)) for v in values) and values[0] >= values[1]:
+            found.append(f"{path}: a range must be [low, high] with low < high, not {quantity['value']!r}")
+    for path, node in _mappings(data):
+        found += _caps_out_of_reach(path, node)
+    return found
+
+
+def _mappings(node, path: str = "") -> Iterator[tuple[str, dict]]:
+    if isinstance(node, dict) and not is_quantity(node):
+        yield path, node
+        for key, child in node.items():
+            yield from _mappings(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _mappings(child, f"{path}[{index}]")
+
+
+def _caps_out_of_reach(path: str, node: dict) -> list[str]:
+    """A per-kg limit (unit "X/kg") beside its cap (unit "X", key "total" or naming a maximum)."""
+    found = []
+    single = {key: q for key, q in node.items() if is_quantity(q) and isinstance(q["value"], (int, float))}
+    for key, per_kg in single.items():
+        unit = str(per_kg.get("unit", ""))
+        if not unit.endswith("/kg") or per_kg["value"] <= 0:
+            continue
+        for cap_key, cap in single.items():
+            if cap.get("unit") == unit.removesuffix("/kg") and ("total" in cap_key or "max" in cap_key):
+                weight = cap["value"] / per_kg["value"]
+                if weight > MAX_PLAUSIBLE_WEIGHT_KG:
+                    where = f"{path}.{key}" if path else key
+                    found.append(f"{where}: {number(per_kg['value'])} {unit} reaches the cap {cap_key} of "
+                                 f"{number(cap['value'])} {cap['unit']} only at {weight:.0f} kg (over "
+                                 f"{MAX_PLAUSIBLE_WEIGHT_KG} kg): check the per-kg limit and the cap")
     return found
 
 
@@ -156,11 +221,15 @@ SPELLED = {"min": ("minute", "minutes"), "h": ("hour", "hours"), "days": ("day",
 
 
 def fmt(quantity: dict) -> str:
-    """"4.5 mg/kg", "2–3 minutes", "1 hour", "22 gauge", "0.5%"."""
+    """"4.5 mg/kg", "2–3 minutes", "1 hour", "22 gauge", "0.5%", "INR 3.0", "20 × 10⁹/L"."""
     value, unit = quantity["value"], quantity["unit"]
     text = "–".join(number(v) for v in value) if isinstance(value, list) else number(value)
     if unit == "%":
         return f"{text}%"
+    if unit == "INR":  # a dimensionless ratio, named before the number and given to one decimal: "INR 3.0"
+        return "INR " + "–".join(f"{v:.1f}" for v in (value if isinstance(value, list) else [value]))
+    if unit == "×10⁹/L":  # a cell count: "20 × 10⁹/L"
+        return f"{text} × 10⁹/L"
     if unit in SPELLED:
         return f"{text} {SPELLED[unit][0] if value == 1 else SPELLED[unit][1]}"
     return f"{text} {unit}"
