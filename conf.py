@@ -27,6 +27,7 @@ extensions = [
     "myst_parser",  # MyST Markdown sources
     "sphinx_design",  # cards, grids, tabs
     "sphinxcontrib.bibtex",  # {cite:p} and the bibliography
+    "notfound.extension",  # a 404 page whose links work from any missing address
     "tpi_sphinx",  # this project's checks, directives and data tables
 ]
 
@@ -64,6 +65,12 @@ html_css_files = ["tpi.css"]
 templates_path = ["docs/_templates"]
 html_last_updated_fmt = None  # review dates come from front matter instead
 html_show_sphinx = False
+notfound_urls_prefix = "/"  # the site is served from the root of its host
+notfound_context = {
+    "title": "Page not found",
+    "body": "<h1>Page not found</h1><p>This address is not a page of the reference. Start from the "
+    "<a href='/index.html'>contents</a> or <a href='/search.html'>search</a> for the topic.</p>",
+}
 html_context = {
     "content_license": content_license,
     "content_license_url": content_license_url,
@@ -101,15 +108,17 @@ latex_elements = {
   pdfkeywords={{trigger point injection; myofascial pain syndrome; local anesthetic; version {release}}},
 }}}}
 """,
-    "sphinxsetup": ",".join([
-        "TableRowColorOdd={gray}{0.96}",
-        # Admonitions stay distinguishable in greyscale print: width and shade differ.
-        "div.note_border-width=0.8pt",
-        "div.note_background-TeXcolor={gray}{0.94}",
-        "div.important_border-width=1.6pt",
-        "div.warning_border-width=2pt",
-        "div.warning_background-TeXcolor={gray}{0.88}",
-    ]),
+    "sphinxsetup": ",".join(
+        [
+            "TableRowColorOdd={gray}{0.96}",
+            # Admonitions stay distinguishable in greyscale print: width and shade differ.
+            "div.note_border-width=0.8pt",
+            "div.note_background-TeXcolor={gray}{0.94}",
+            "div.important_border-width=1.6pt",
+            "div.warning_border-width=2pt",
+            "div.warning_background-TeXcolor={gray}{0.88}",
+        ]
+    ),
 }
 latex_additional_files = ["docs/_latex/titlepage.tex.txt", "docs/_latex/tpi.sty"]
 

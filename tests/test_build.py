@@ -47,27 +47,44 @@ def test_each_page_shows_version_sources_checked_and_sign_off(site):
     """What has been done (sources checked on a date) is shown apart from the clinical sign-off."""
     text = _review_line(site, "background/what-is-a-trigger-point-injection")
     assert re.fullmatch(r"Version \S+ · Sources checked \d{4}-\d\d-\d\d · Clinical sign-off: pending", text), text
-    soup = BeautifulSoup((site.outdir / "background" / "what-is-a-trigger-point-injection.html").read_text(), "html.parser")
+    soup = BeautifulSoup(
+        (site.outdir / "background" / "what-is-a-trigger-point-injection.html").read_text(), "html.parser"
+    )
     footer = soup.select_one(".tpi-footer").get_text()
     assert "not medical advice" in footer and "CC BY-SA 4.0" in footer
     about = _review_line(site, "about/license")
     assert re.fullmatch(r"Version \S+ · Updated \d{4}-\d\d-\d\d", about), about
 
 
-@pytest.mark.parametrize("meta, expected", [
-    ({"status": "signed-off"}, "names who signed it off"),
-    ({"status": "draft", "signed-off-by": "A. Editor, MD", "signed-off-on": "2026-11-01"}, "not 'signed-off'"),
-    ({"status": "signed-off", "signed-off-by": "A. Editor, MD", "signed-off-on": "2999-01-01"}, "in the future"),
-    ({"status": "reviewed"}, "must be one of draft, signed-off"),
-])
+@pytest.mark.parametrize(
+    "meta, expected",
+    [
+        ({"status": "signed-off"}, "names who signed it off"),
+        ({"status": "draft", "signed-off-by": "A. Editor, MD", "signed-off-on": "2026-11-01"}, "not 'signed-off'"),
+        ({"status": "signed-off", "signed-off-by": "A. Editor, MD", "signed-off-on": "2999-01-01"}, "in the future"),
+        ({"status": "reviewed"}, "must be one of outline, draft, signed-off"),
+    ],
+)
 def test_sign_off_needs_a_name_and_a_date(meta, expected):
     found = frontmatter.problems({"reviewed": "2026-11-26", "kind": "clinical", **meta})
     assert len(found) == 1 and expected in found[0], found
 
 
+def test_an_outline_says_it_is_not_for_clinical_use():
+    line = frontmatter.review_line({"reviewed": "2026-11-26", "kind": "clinical", "status": "outline"})
+    assert line["sign_off"] == "Outline: being written, not for clinical use"
+
+
 def test_a_signed_off_page_says_by_whom():
-    line = frontmatter.review_line({"reviewed": "2026-11-26", "kind": "clinical", "status": "signed-off",
-                                    "signed-off-by": "A. Editor, MD", "signed-off-on": "2026-11-20"})
+    line = frontmatter.review_line(
+        {
+            "reviewed": "2026-11-26",
+            "kind": "clinical",
+            "status": "signed-off",
+            "signed-off-by": "A. Editor, MD",
+            "signed-off-on": "2026-11-20",
+        }
+    )
     assert line["sign_off"] == "Clinical sign-off: A. Editor, MD, 2026-11-20"
 
 

@@ -32,13 +32,19 @@ def test_one_percent_is_ten_mg_per_ml():
     assert one_percent["strength"] == {**one_percent["strength"], "value": 10, "unit": "mg/mL"}
 
 
-@pytest.mark.parametrize("fault, message", [
-    (lambda d: d["local_anesthetics"]["lidocaine"]["plain"]["per_kg"].update(unit="mg/lb"), "unit 'mg/lb'"),
-    (lambda d: d["local_anesthetics"]["lidocaine"]["plain"]["total"].update(source=[]), "needs a source"),
-    (lambda d: d["lipid_emulsion"]["upper_limit"].update(source=["nosuchkey2099"]), "'nosuchkey2099' is not in"),
-    (lambda d: d["lipid_emulsion"]["bolus_minutes"].update(value=[3, 2]), "low < high"),
-    (lambda d: d["local_anesthetics"]["lidocaine"]["concentrations"][1]["strength"].update(value=100), "1% is 10 mg/mL"),
-])
+@pytest.mark.parametrize(
+    "fault, message",
+    [
+        (lambda d: d["local_anesthetics"]["lidocaine"]["plain"]["per_kg"].update(unit="mg/lb"), "unit 'mg/lb'"),
+        (lambda d: d["local_anesthetics"]["lidocaine"]["plain"]["total"].update(source=[]), "needs a source"),
+        (lambda d: d["lipid_emulsion"]["upper_limit"].update(source=["nosuchkey2099"]), "'nosuchkey2099' is not in"),
+        (lambda d: d["lipid_emulsion"]["bolus_minutes"].update(value=[3, 2]), "low < high"),
+        (
+            lambda d: d["local_anesthetics"]["lidocaine"]["concentrations"][1]["strength"].update(value=100),
+            "1% is 10 mg/mL",
+        ),
+    ],
+)
 def test_a_faulty_entry_is_reported_by_name(fault, message):
     data = copy.deepcopy(DATA)
     fault(data)
@@ -52,7 +58,9 @@ def test_maximum_is_weight_times_dose_per_kg_capped_at_the_total():
     assert doses.maximum_mg(prep, 80) == 500  # 7 x 80 = 560, capped
 
 
-@pytest.mark.parametrize("key, agent, prep", list(doses.preparations(DATA)), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "key, agent, prep", list(doses.preparations(DATA)), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_local_anesthetic_has_a_per_kg_limit_and_a_total_cap_with_sources(key, agent, prep):
     for needed, unit in (("per_kg", "mg/kg"), ("total", "mg")):
         assert prep[needed]["unit"] == unit and prep[needed]["source"], f"{key}.{needed}"
@@ -76,8 +84,10 @@ def test_bupivacaine_limit_is_the_uk_label_figure():
 
 def test_mixing_adds_the_fractions_of_each_maximum():
     """Hand check at 70 kg: 5 mL of 1% lidocaine (50 mg of 200) + 10 mL of 0.25% bupivacaine (25 mg of 140)."""
-    given = [{"preparation": "lidocaine.plain", "percent": 1, "volume_ml": 5},
-             {"preparation": "bupivacaine.plain", "percent": 0.25, "volume_ml": 10}]
+    given = [
+        {"preparation": "lidocaine.plain", "percent": 1, "volume_ml": 5},
+        {"preparation": "bupivacaine.plain", "percent": 0.25, "volume_ml": 10},
+    ]
     rows, total = doses.mixture(DATA, given, 70)
     assert [row["mg"] for row in rows] == [50, 25]
     assert [row["maximum_mg"] for row in rows] == [200, 140]
@@ -96,11 +106,11 @@ def test_weight_tables_in_the_html_match_the_data(site):
     for key, agent, prep in doses.preparations(DATA):
         rows = _table(site, "procedure/maximum-doses.html", doses.weight_table_name(key))
         assert len(rows) == 1 + len(DATA["weight_table_kg"])
-        for row, weight in zip(rows[1:], DATA["weight_table_kg"]):
+        for row, weight in zip(rows[1:], DATA["weight_table_kg"], strict=True):
             mg = doses.maximum_mg(prep, weight)
             assert float(row[0]) == weight
             assert float(row[1]) == pytest.approx(mg)
-            for cell, conc in zip(row[2:], agent["concentrations"]):
+            for cell, conc in zip(row[2:], agent["concentrations"], strict=True):
                 assert float(cell) == pytest.approx(mg / conc["strength"]["value"], abs=0.05)
 
 
@@ -129,7 +139,7 @@ def test_mixing_example_on_the_page_is_the_arithmetic_of_the_data(site):
     rows, total = doses.mixture(DATA, example["given"], example["weight_kg"])
     table = _table(site, "procedure/maximum-doses.html", "table-mixing-example")
     assert len(table) == 1 + len(rows) + 1
-    for cells, row in zip(table[1:], rows):
+    for cells, row in zip(table[1:-1], rows, strict=True):  # between the header and the total
         assert float(cells[2].split()[0]) == pytest.approx(row["mg"])
         assert float(cells[3].split()[0]) == pytest.approx(row["maximum_mg"])
         assert float(cells[4]) == pytest.approx(row["fraction"], abs=0.005)
@@ -137,8 +147,13 @@ def test_mixing_example_on_the_page_is_the_arithmetic_of_the_data(site):
     assert total <= 1  # the worked example shows a safe mixture
 
 
-ON_DATA_ONLY = ["resources/checklists/pre-procedure", "resources/checklists/time-out",
-                "resources/checklists/post-procedure", "resources/patient-information", "safety/last"]
+ON_DATA_ONLY = [
+    "resources/checklists/pre-procedure",
+    "resources/checklists/time-out",
+    "resources/checklists/post-procedure",
+    "resources/patient-information",
+    "safety/last",
+]
 
 
 @pytest.mark.parametrize("page", ON_DATA_ONLY)
@@ -152,23 +167,31 @@ def test_every_number_rendered_on_the_page_is_the_data(site, page):
     assert shown == [doses.fmt(doses.lookup(DATA, path)) for path in paths]
 
 
-@pytest.mark.parametrize("text, typed", [
-    ("Give at most 300 mg of lidocaine.", ["300"]),
-    ("Step 2: wait.", ["2"]),
-])
+@pytest.mark.parametrize(
+    "text, typed",
+    [
+        ("Give at most 300 mg of lidocaine.", ["300"]),
+        ("Step 2: wait.", ["2"]),
+    ],
+)
 def test_a_typed_number_on_a_checklist_is_found(text, typed):
     from docutils.core import publish_doctree
+
     tree = publish_doctree(text)
     assert [t for _, t in doses.hand_typed(tree, "resources/checklists/time-out", "reference")] == typed
 
 
-@pytest.mark.parametrize("text, typed", [
-    ("Soreness starts 2 to 8 hours later.", ["2 to 8 hours"]),
-    ("Call within 1 week, or if 4 in 10 people are sore.", ["1 week"]),
-    ("Up to 300 mg.", ["300 mg"]),
-])
+@pytest.mark.parametrize(
+    "text, typed",
+    [
+        ("Soreness starts 2 to 8 hours later.", ["2 to 8 hours"]),
+        ("Call within 1 week, or if 4 in 10 people are sore.", ["1 week"]),
+        ("Up to 300 mg.", ["300 mg"]),
+    ],
+)
 def test_a_typed_quantity_on_the_patient_sheet_is_found(text, typed):
     from docutils.core import publish_doctree
+
     tree = publish_doctree(text)
     assert [t for _, t in doses.hand_typed(tree, "resources/patient-information", "patient")] == typed
 
@@ -179,7 +202,7 @@ def test_last_table_by_weight_is_the_arithmetic_of_the_data(site):
     lipid, last = DATA["lipid_emulsion"], DATA["last"]
     rows = _table(site, "safety/last.html", "table-last-by-weight")
     assert [float(r[0]) for r in rows[1:]] == DATA["weight_table_kg"]
-    for weight, row in zip(DATA["weight_table_kg"], rows[1:]):
+    for weight, row in zip(DATA["weight_table_kg"], rows[1:], strict=True):
         small = weight <= lipid["weight_threshold"]["value"]
         bolus = lipid["bolus_per_kg"]["value"] * weight if small else lipid["bolus_fixed"]["value"]
         assert float(row[1]) == pytest.approx(bolus)

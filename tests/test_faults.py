@@ -2,59 +2,175 @@
 
 import pytest
 
-from conftest import sphinx_build
-
-PAGE = "docs/background/what-is-a-trigger-point-injection.md"
+from conftest import copy_project, sphinx_build
 
 
-def _append(project, relpath, text):
+def _append(project, relpath, text) -> int:
+    """Append ``text`` to a page; return the line number of its first non-blank line."""
     path = project / relpath
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + text, encoding="utf-8")
+    return before.count("\n") + 1 + (len(text) - len(text.lstrip("\n")))
 
 
+def _replace(project, relpath, old, new) -> int:
+    """Replace the first ``old`` on a page; return its line number."""
+    path = project / relpath
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (relpath, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def _new_page(project, relpath, text) -> int:
+    (project / relpath).write_text(text, encoding="utf-8")
+    return 1
+
+
+def _bib_entry(project, text) -> int:
+    return _append(project, "docs/references.bib", text)
+
+
+# Each fault: the file it goes into, how to inject it (returning the line the build must name, or None where
+# Sphinx itself names only the file: a page outside every toctree, the second instance of a label), and the
+# warning type or message the build gives it. All are injected into one copy of the sources, each into its own page,
+# and the copy is built once.
 FAULTS = {
-    "broken ref": (PAGE, lambda p: _append(p, PAGE, "\nSee {ref}`no-such-label`.\n")),
-    "unknown term": (PAGE, lambda p: _append(p, PAGE, "\nA {term}`no such term`.\n")),
-    "unknown citation": (PAGE, lambda p: _append(p, PAGE, "\nA claim {cite:p}`nosuchkey2099`.\n")),
+    "broken ref": (
+        "docs/background/diagnosis.md",
+        lambda p: _append(p, "docs/background/diagnosis.md", "\nSee {ref}`no-such-label`.\n"),
+        "ref.ref",
+    ),
+    "unknown term": (
+        "docs/background/differential-diagnosis.md",
+        lambda p: _append(p, "docs/background/differential-diagnosis.md", "\nA {term}`no such term`.\n"),
+        "ref.term",
+    ),
+    "unknown citation": (
+        "docs/indications/referral.md",
+        lambda p: _append(p, "docs/indications/referral.md", "\nA claim {cite:p}`nosuchkey2099`.\n"),
+        "bibtex.key_not_found",
+    ),
     "page outside every toctree": (
         "docs/background/orphan-page.md",
-        lambda p: (p / "docs/background/orphan-page.md").write_text(
-            "---\nreviewed: 2026-01-01\nstatus: draft\nkind: about\n---\n# Orphan\n\nText.\n"),
+        lambda p: (
+            _new_page(
+                p,
+                "docs/background/orphan-page.md",
+                "---\nreviewed: 2026-01-01\nstatus: draft\nkind: about\n---\n# Orphan\n\nText.\n",
+            )
+            and None
+        ),
+        "toc.not_included",
     ),
     "missing front matter": (
         "docs/about/how-to-cite.md",
-        lambda p: (p / "docs/about/how-to-cite.md").write_text(
-            "# How to cite this reference\n\nCite the version you read.\n"),
+        lambda p: _new_page(
+            p, "docs/about/how-to-cite.md", "# How to cite this reference\n\nCite the version you read.\n"
+        ),
+        "tpi.frontmatter",
     ),
     "invalid front matter": (
         "docs/about/disclaimer.md",
-        lambda p: (p / "docs/about/disclaimer.md").write_text(
-            (p / "docs/about/disclaimer.md").read_text().replace("status: draft", "status: finished")),
+        lambda p: _replace(p, "docs/about/disclaimer.md", "status: draft", "status: finished") and 1,
+        "tpi.frontmatter",
     ),
-    "editing history in clinical text": (PAGE, lambda p: _append(p, PAGE, "\nThe 2017 wording was not seen.\n")),
+    "skipped heading level": (
+        "docs/about/license.md",
+        lambda p: _append(p, "docs/about/license.md", "\n#### Too deep a heading\n\nText.\n"),
+        "myst.header",
+    ),
+    "duplicate label": (
+        "docs/about/editorial-policy.md",
+        lambda p: (
+            _append(
+                p,
+                "docs/about/editorial-policy.md",
+                "\n(myofascial-pain)=\n## A second target with the same label\n\nText.\n",
+            )
+            and None
+        ),
+        "duplicate label myofascial-pain",
+    ),
+    "editing history in clinical text": (
+        "docs/background/myofascial-pain.md",
+        lambda p: _append(p, "docs/background/myofascial-pain.md", "\nThe 2017 wording was not seen.\n"),
+        "tpi.narration",
+    ),
     "number typed by hand on a checklist": (
         "docs/resources/checklists/time-out.md",
-        lambda p: _append(p, "docs/resources/checklists/time-out.md", "\nGive at most 300 mg.\n")),
+        lambda p: _append(p, "docs/resources/checklists/time-out.md", "\nGive at most 300 mg.\n"),
+        "tpi.doses",
+    ),
     "quantity typed by hand on the patient sheet": (
         "docs/resources/patient-information.md",
-        lambda p: _append(p, "docs/resources/patient-information.md", "\nRest for 2 days.\n")),
+        lambda p: _append(p, "docs/resources/patient-information.md", "\nRest for 2 days.\n"),
+        "tpi.doses",
+    ),
     "citation inside an action card": (
         "docs/safety/last.md",
-        lambda p: _append(p, "docs/safety/last.md", "\n:::{action-card} Test\n1. Step {cite:p}`long2022local`.\n:::\n")),
+        lambda p: _append(p, "docs/safety/last.md", "\n:::{action-card} Test\n1. Step {cite:p}`long2022local`.\n:::\n"),
+        "tpi.keypoints",
+    ),
     "clinical page without key points": (
-        PAGE,
-        lambda p: (p / PAGE).write_text((p / PAGE).read_text().replace(":::{key-points}", ":::{note}")),
+        "docs/background/what-is-a-trigger-point-injection.md",
+        lambda p: (
+            _replace(p, "docs/background/what-is-a-trigger-point-injection.md", ":::{key-points}", ":::{note}") and 1
+        ),
+        "tpi.keypoints",
+    ),
+    "unknown dose path": (
+        "docs/procedure/documentation.md",
+        lambda p: _append(p, "docs/procedure/documentation.md", "\nAt most {dose}`lidocaine.no_such_limit`.\n"),
+        "no quantity 'lidocaine.no_such_limit'",
+    ),
+    "dose data with an unknown unit": (
+        "docs/data/doses.yaml",
+        lambda p: _replace(
+            p, "docs/data/doses.yaml", "per_kg: {value: 7, unit: mg/kg", "per_kg: {value: 7, unit: mg/kgg"
+        ),
+        "tpi.doses",
+    ),
+    "negative dose": (
+        "docs/data/doses.yaml",
+        lambda p: _replace(
+            p, "docs/data/doses.yaml", "per_kg: {value: 2, unit: mg/kg", "per_kg: {value: -2, unit: mg/kg"
+        ),
+        "tpi.doses",
+    ),
+    "bibliography entry from a copy site": (
+        "docs/references.bib",
+        lambda p: _bib_entry(
+            p,
+            "\n@misc{faultcopy2020,\n  title = {A copied label},\n  year = {2020},\n  urldate = {2026-01-01},\n"
+            "  url = {https://www.scribd.com/document/1/label},\n  note = {verified: somewhere}\n}\n",
+        ),
+        "tpi.bibliography",
+    ),
+    "raw script on a page": (
+        "docs/evidence/controversies.md",
+        lambda p: _append(p, "docs/evidence/controversies.md", "\n<script>alert(1)</script>\n"),
+        "tpi.rawhtml",
     ),
 }
 
 
+@pytest.fixture(scope="module")
+def faulty_build(tmp_path_factory):
+    """Every fault injected into one copy of the sources, each where it names; the copy built once."""
+    project = copy_project(tmp_path_factory.mktemp("faulty") / "project")
+    expected = {name: (path, inject(project), code) for name, (path, inject, code) in FAULTS.items()}
+    return sphinx_build(project, tmp_path_factory.mktemp("faulty-out") / "html"), expected
+
+
 @pytest.mark.parametrize("fault", FAULTS)
-def test_fault_fails_the_build_and_names_the_file(fault, project_copy, tmp_path):
-    faulty_file, inject = FAULTS[fault]
-    inject(project_copy)
-    build = sphinx_build(project_copy, tmp_path / "out")
-    assert build.warnings, f"{fault}: the build raised no warning"
-    assert any(faulty_file.removeprefix("docs/") in w for w in build.warnings), build.warnings
+def test_fault_fails_the_build_at_its_file_and_line(fault, faulty_build):
+    build, expected = faulty_build
+    path, line, code = expected[fault]
+    where = f"{path.removeprefix('docs/')}:{line}:" if line else path.removeprefix("docs/")
+    at_line = [w for w in build.warnings if where in w]
+    assert at_line, f"{fault}: nothing at {path}:{line} in {build.warnings}"
+    assert any(code in w for w in at_line), at_line
 
 
 TEST_PAGE = "docs/background/fault-test.md"
@@ -62,8 +178,10 @@ TEST_PAGE = "docs/background/fault-test.md"
 
 def _clinical_page(project, body: str) -> int:
     """Write a small clinical page (outside every toctree) ending with ``body``; return the line where body starts."""
-    head = ("---\nreviewed: 2026-01-01\nstatus: draft\nkind: clinical\norphan: true\n---\n# Fault test\n\n"
-            ":::{key-points}\n- A point {cite:p}`long2022local`.\n:::\n\nText.\n")
+    head = (
+        "---\nreviewed: 2026-01-01\nstatus: draft\nkind: clinical\norphan: true\n---\n# Fault test\n\n"
+        ":::{key-points}\n- A point {cite:p}`long2022local`.\n:::\n\nText.\n"
+    )
     (project / TEST_PAGE).write_text(head + body + "\n## Related pages\n\n- {doc}`/safety/last`\n", encoding="utf-8")
     return head.count("\n") + 1
 
@@ -72,10 +190,13 @@ def _warnings_about(build, path: str) -> list[str]:
     return [w for w in build.warnings if path.removeprefix("docs/") in w]
 
 
-@pytest.mark.parametrize("body, offset", [
-    ("\nThis figure was not retrieved.\n", 1),
-    ("\nA claim.\n\nSee {doc}`/safety/last`; the label could not be verified.\n", 3),
-])
+@pytest.mark.parametrize(
+    "body, offset",
+    [
+        ("\nThis figure was not retrieved.\n", 1),
+        ("\nA claim.\n\nSee {doc}`/safety/last`; the label could not be verified.\n", 3),
+    ],
+)
 def test_editing_history_is_reported_at_its_line(body, offset, project_copy, tmp_path):
     start = _clinical_page(project_copy, body)
     build = sphinx_build(project_copy, tmp_path / "out")
@@ -90,10 +211,13 @@ def test_what_is_unknown_may_be_said_in_the_evidence_gaps_box(project_copy, tmp_
     assert _warnings_about(build, TEST_PAGE) == []
 
 
-@pytest.mark.parametrize("body, message", [
-    ("\n:::{evidence-gaps}\n- One.\n:::\n\n:::{evidence-gaps}\n- Two.\n:::\n", "one {evidence-gaps} box"),
-    ("\n:::{evidence-gaps}\n- Unknown.\n:::\n\n## Dosing\n\nMore text.\n", "goes at the end of the page"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("\n:::{evidence-gaps}\n- One.\n:::\n\n:::{evidence-gaps}\n- Two.\n:::\n", "one {evidence-gaps} box"),
+        ("\n:::{evidence-gaps}\n- Unknown.\n:::\n\n## Dosing\n\nMore text.\n", "goes at the end of the page"),
+    ],
+)
 def test_one_evidence_gaps_box_at_the_end(body, message, project_copy, tmp_path):
     _clinical_page(project_copy, body)
     build = sphinx_build(project_copy, tmp_path / "out")

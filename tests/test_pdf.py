@@ -1,19 +1,19 @@
 """The PDF book, built with `make pdf` and read back with pypdf and pdftotext."""
 
+import itertools
 import pickle
 import re
 import subprocess
-import sys
 import unicodedata
 
 import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
+from test_print import action_card
 
 import conf
 from conftest import ARTIFACTS
-from test_print import action_card
 from tpi_sphinx import citations, sources
 
 APPENDICES = ["Glossary", "Pre-procedure checklist", "Time-out checklist", "Post-procedure checklist", "References"]
@@ -39,20 +39,27 @@ def env(book):
 @pytest.fixture(scope="module")
 def chapters(reader):
     """Top-level outline entries: (title, first page index)."""
-    return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)]
+    return [
+        (item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)
+    ]
 
 
 def chapter_pages(book, chapters, title) -> str:
     """The text of one chapter or appendix, from its first page to the next chapter's."""
     starts = [page for _, page in chapters] + [len(book.pages)]
     i = [name for name, _ in chapters].index(title)
-    return "\n".join(book.pages[starts[i]:starts[i + 1]])
+    return "\n".join(book.pages[starts[i] : starts[i + 1]])
 
 
 def test_title_page_names_the_book_version_date_license_and_disclaimer(book):
     title_page = flat(book.pages[0])
-    for expected in [conf.project, f"Version {conf.release}", conf.release_line,
-                     conf.content_license, "not medical advice"]:
+    for expected in [
+        conf.project,
+        f"Version {conf.release}",
+        conf.release_line,
+        conf.content_license,
+        "not medical advice",
+    ]:
         assert expected in title_page
 
 
@@ -76,13 +83,15 @@ def test_outline_chapters_start_on_increasing_pages(chapters):
 
 def test_table_of_contents_lists_chapters_with_page_numbers(book, chapters):
     contents = flat("\n".join(book.pages[1:6]))
-    for title, page in chapters[:-1]:
+    for title, _page in chapters[:-1]:
         assert re.search(rf"{re.escape(title)} (\. )*\d+", contents, re.IGNORECASE), title
 
 
 def test_every_page_title_of_the_site_is_in_the_book(book, env):
     text = flat("\n".join(book.pages)).lower()
-    missing = [title for doc, node in env.titles.items() if doc != "index" and (title := node.astext()).lower() not in text]
+    missing = [
+        title for doc, node in env.titles.items() if doc != "index" and (title := node.astext()).lower() not in text
+    ]
     assert missing == []
 
 
@@ -94,14 +103,19 @@ def test_every_glossary_term_is_in_the_glossary_appendix(book, chapters):
 
 def test_index_lists_every_glossary_term_with_a_page(book, chapters):
     index = flat(chapter_pages(book, chapters, "Index")).lower()
-    missing = [e.names[0] for e in sources.glossary() if not re.search(rf"{re.escape(e.names[0].lower())}[^,]*, \d+", index)]
+    missing = [
+        e.names[0] for e in sources.glossary() if not re.search(rf"{re.escape(e.names[0].lower())}[^,]*, \d+", index)
+    ]
     assert missing == []
 
 
 def test_index_lists_every_index_entry_of_the_pages(book, chapters):
     index = flat(chapter_pages(book, chapters, "Index")).lower()
-    entries = {m.strip().lower() for page in sources.pages()
-               for m in re.findall(r"^```\{index\} single: ([^;\n]+)", page.read_text(encoding="utf-8"), re.MULTILINE)}
+    entries = {
+        m.strip().lower()
+        for page in sources.pages()
+        for m in re.findall(r"^```\{index\} single: ([^;\n]+)", page.read_text(encoding="utf-8"), re.MULTILINE)
+    }
     assert len(entries) >= 30
     assert sorted(entry for entry in entries if entry not in index) == []
 
@@ -152,7 +166,7 @@ def printed_across_pages(uri: str, pages: list[str]) -> bool:
     the next page (where footnotes and the running head and foot come between the two parts)."""
     if any(uri in page for page in pages):
         return True
-    for page, following in zip(pages, pages[1:]):
+    for page, following in itertools.pairwise(pages):
         for cut in range(len(uri) - 8, 7, -1):  # both parts long enough not to match by chance
             if uri[:cut] in page and following.find(uri[cut:]) != -1:
                 return True
@@ -169,7 +183,9 @@ def test_every_web_link_shows_its_address_in_print(book, links):
 
 def test_an_address_split_by_a_page_break_still_counts_as_printed():
     uri = "https://www.example.org/drug/label/0123456789"
-    assert printed_across_pages(uri, ["Label. URL: https://www.example.org/drug/la", "29 Chapter 8 bel/0123456789. Next"])
+    assert printed_across_pages(
+        uri, ["Label. URL: https://www.example.org/drug/la", "29 Chapter 8 bel/0123456789. Next"]
+    )
     assert not printed_across_pages(uri, ["Label. URL: https://www.example.org/drug/la", "Next entry"])
 
 
@@ -222,7 +238,9 @@ def test_weight_tables_in_the_book_match_the_site(book, site):
     """Every row of every dose-by-weight table prints in the book as on the site."""
     soup = BeautifulSoup((site.outdir / "procedure" / "maximum-doses.html").read_text(), "html.parser")
     tables = soup.select("table[id^=table-weight-]")
-    rows = [" ".join(c.get_text(" ", strip=True) for c in tr.select("td")) for t in tables for tr in t.select("tbody tr")]
+    rows = [
+        " ".join(c.get_text(" ", strip=True) for c in tr.select("td")) for t in tables for tr in t.select("tbody tr")
+    ]
     lines = {re.sub(r"\s+", " ", line.strip()) for page in book.pages for line in page.splitlines()}
     assert len(tables) >= 2 and len(rows) >= 12
     assert [row for row in rows if row not in lines] == []
@@ -245,6 +263,20 @@ def test_render_title_page_and_a_table_page_for_review(book):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     table_page = next(i for i, page in enumerate(book.pages) if "Table 4.1:" in page) + 1
     for name, page in [("book-title-page", 1), ("book-table-page", table_page)]:
-        subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", "-f", str(page), "-l", str(page),
-                        str(book.pdf), str(ARTIFACTS / name)], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-singlefile",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                str(book.pdf),
+                str(ARTIFACTS / name),
+            ],
+            check=True,
+        )
         assert (ARTIFACTS / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -19,8 +19,11 @@ from pypdf import PdfReader
 
 from conftest import ARTIFACTS
 
-CHECKLISTS = ["resources/checklists/pre-procedure", "resources/checklists/time-out",
-              "resources/checklists/post-procedure"]
+CHECKLISTS = [
+    "resources/checklists/pre-procedure",
+    "resources/checklists/time-out",
+    "resources/checklists/post-procedure",
+]
 PAPERS = ["A4", "letter"]
 
 
@@ -30,13 +33,29 @@ def print_to_pdf(site, page: str, paper: str, out: Path) -> PdfReader:
     assert chromium, "Chromium is missing: `make browser` installs it"
     html = site.outdir / f"{page}.html"
     on_paper = html.with_name(f"{html.stem}.print-{paper}.html")  # same folder, so relative links still work
-    on_paper.write_text(html.read_text(encoding="utf-8").replace(
-        "</head>", f"<style>@page {{ size: {paper}; }}</style></head>", 1), encoding="utf-8")
+    on_paper.write_text(
+        html.read_text(encoding="utf-8").replace("</head>", f"<style>@page {{ size: {paper}; }}</style></head>", 1),
+        encoding="utf-8",
+    )
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update", f"--user-data-dir={out.parent / 'profile'}",
-         "--no-pdf-header-footer", f"--print-to-pdf={out}", on_paper.as_uri()],
-        check=True, capture_output=True, timeout=120)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={out.parent / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            on_paper.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     on_paper.unlink()
     return PdfReader(out)
 
@@ -82,8 +101,9 @@ def test_last_action_card_prints_whole_on_one_sheet_with_nothing_after_it(site, 
     assert [step for step in steps if step not in sheet] == [], "every step on the same sheet"
     assert re.search(r"Lipid bolus.*Epinephrine", sheet), "the doses by weight on the same sheet"
     # Chromium writes the card's title last into the PDF's text, so it is set aside before the check.
-    assert sheet.replace(title, "").replace(" ", "").endswith(last_line.replace(" ", "")[-30:]), \
+    assert sheet.replace(title, "").replace(" ", "").endswith(last_line.replace(" ", "")[-30:]), (
         "nothing else printed after the card"
+    )
     if paper == "A4":
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "last.pdf", ARTIFACTS / "print-last-action-card.pdf")
@@ -101,7 +121,7 @@ def test_patient_sheet_prints_on_at_most_two_sheets(site, tmp_path, paper):
 
 
 PHONE = (390, 844)  # CSS pixels of a common phone; headless Chromium's window is at least 500 wide,
-                    # so the page itself is held to the phone's width
+# so the page itself is held to the phone's width
 
 
 def on_phone(site, page: str, selector: str, tmp_path: Path) -> dict:
@@ -110,21 +130,48 @@ def on_phone(site, page: str, selector: str, tmp_path: Path) -> dict:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     html = site.outdir / f"{page}.html"
     probe = html.with_name(f"{html.stem}.phone.html")
-    script = ("<script>window.addEventListener('load', () => { const box = document.querySelector(%r);"
-              " const first = box && box.querySelector('li'); const out = document.createElement('pre');"
-              " out.id = 'phone-probe'; out.textContent = JSON.stringify({height: window.innerHeight,"
-              " top: box && box.getBoundingClientRect().top, firstStepBottom: first && first.getBoundingClientRect().bottom,"
-              " width: document.documentElement.getBoundingClientRect().width}); document.body.appendChild(out); });</script>" % selector)
-    probe.write_text(html.read_text(encoding="utf-8")
-                     .replace("</head>", f"<style>html {{ width: {PHONE[0]}px; overflow-x: hidden; }}</style></head>", 1)
-                     .replace("</body>", script + "</body>", 1), encoding="utf-8")
-    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-            "--disable-background-networking", "--disable-component-update", f"--user-data-dir={tmp_path / 'profile'}",
-            f"--window-size={PHONE[0]},{PHONE[1]}", "--hide-scrollbars", "--virtual-time-budget=3000"]
-    done = subprocess.run(args + ["--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120, check=True)
+    script = (
+        "<script>window.addEventListener('load', () => { const box = document.querySelector("
+        + json.dumps(selector)
+        + ");"
+        " const first = box && box.querySelector('li'); const out = document.createElement('pre');"
+        " out.id = 'phone-probe'; out.textContent = JSON.stringify({height: window.innerHeight,"
+        " top: box && box.getBoundingClientRect().top, firstStepBottom: first && first.getBoundingClientRect().bottom,"
+        " width: document.documentElement.getBoundingClientRect().width}); document.body.appendChild(out); });</script>"
+    )
+    page_without_policy = re.sub(
+        r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html.read_text(encoding="utf-8")
+    )
+    probe.write_text(  # the probe is an inline script, which the page's policy (rightly) blocks
+        page_without_policy.replace(
+            "</head>", f"<style>html {{ width: {PHONE[0]}px; overflow-x: hidden; }}</style></head>", 1
+        ).replace("</body>", script + "</body>", 1),
+        encoding="utf-8",
+    )
+    args = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-background-networking",
+        "--disable-component-update",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--window-size={PHONE[0]},{PHONE[1]}",
+        "--hide-scrollbars",
+        "--virtual-time-budget=3000",
+    ]
+    done = subprocess.run(
+        args + ["--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(args + [f"--screenshot={ARTIFACTS / (page.replace('/', '-') + '-phone.png')}", probe.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        args + [f"--screenshot={ARTIFACTS / (page.replace('/', '-') + '-phone.png')}", probe.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     probe.unlink()
     return json.loads(re.search(r'<pre id="phone-probe">(.*?)</pre>', done.stdout, re.S).group(1))
 

@@ -10,14 +10,28 @@ One module a job:
 - ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
 - ``book``: the PDF book: appendices printed once, tables that break across pages.
+- ``contentpolicy``: the site's Content-Security-Policy (nothing loads from another origin).
+- ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
+  (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
 """
 
 from sphinx.application import Sphinx
 
-from . import bibliography, book, citations, doses, evidencegaps, frontmatter, grades, keypoints
+from . import bibliography, book, citations, contentpolicy, doses, evidencegaps, frontmatter, grades, keypoints, rawhtml
 
 
 def setup(app: Sphinx) -> dict:
-    for module in (citations, bibliography, frontmatter, keypoints, evidencegaps, grades, doses, book):
+    for module in (
+        citations,
+        bibliography,
+        frontmatter,
+        keypoints,
+        evidencegaps,
+        grades,
+        doses,
+        book,
+        contentpolicy,
+        rawhtml,
+    ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

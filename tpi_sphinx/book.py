@@ -43,7 +43,7 @@ BOXED = (nodes.Admonition, nodes.table, nodes.topic, nodes.sidebar, nodes.footno
 
 def column_weights(rows: list[list[str]]) -> list[int]:
     """Relative column widths for a table given as rows of cell texts."""
-    columns = list(zip(*rows))
+    columns = list(zip(*rows, strict=False))  # a short row leaves its last cells empty
     weights = []
     for cells in columns:
         longest_word = max((len(word) for cell in cells for word in cell.split()), default=1)
@@ -135,7 +135,7 @@ class BreakableTables(SphinxPostTransform):
             rows = _rows(tgroup)
             if rows is None:
                 continue
-            for colspec, weight in zip(tgroup.findall(nodes.colspec), column_weights(rows)):
+            for colspec, weight in zip(tgroup.findall(nodes.colspec), column_weights(rows), strict=False):
                 colspec["colwidth"] = weight
             table["classes"].append("colwidths-given")
 

@@ -1,0 +1,183 @@
+"""The built website is safe to publish: nothing loads from another origin, no
+inline event handlers, new windows cannot reach back to the page, a
+Content-Security-Policy on every page that the pages really satisfy in Chromium,
+and a 404 page."""
+
+import re
+import shutil
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+# Attributes through which an element loads something.
+LOADING = {
+    "script": ["src"],
+    "img": ["src", "srcset"],
+    "iframe": ["src"],
+    "frame": ["src"],
+    "embed": ["src"],
+    "object": ["data"],
+    "source": ["src", "srcset"],
+    "video": ["src", "poster"],
+    "audio": ["src"],
+    "track": ["src"],
+    "input": ["src"],
+}
+LOADING_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest", "apple-touch-icon"}
+
+
+def _remote(url: str) -> bool:
+    return bool(re.match(r"\s*(?:[a-z][a-z0-9+.-]*:)?//", url, flags=re.I)) and not url.strip().startswith("data:")
+
+
+def loads_from_elsewhere(html: str) -> list[str]:
+    """What an HTML document loads from another origin, plus inline handlers and unsafe links."""
+    soup = BeautifulSoup(html, "html.parser")
+    found = []
+    for tag in soup.find_all(True):
+        for attr in LOADING.get(tag.name, []):
+            for url in re.split(r",\s*", tag.get(attr, "")):
+                if url and _remote(url.split()[0]):
+                    found.append(f"<{tag.name} {attr}={url}>")
+        if tag.name == "link" and LOADING_LINKS & set(tag.get("rel", [])) and _remote(tag.get("href", "")):
+            found.append(f"<link href={tag['href']}>")
+        found += [f"<{tag.name} {a}=...> inline event handler" for a in tag.attrs if a.lower().startswith("on")]
+        href = tag.get("href", "") if tag.name in {"a", "area"} else ""
+        if re.match(r"\s*(javascript|data|vbscript):", href, flags=re.I):
+            found.append(f"<{tag.name} href={href[:30]}>")
+        if tag.get("target") == "_blank" and "noopener" not in tag.get("rel", []):
+            found.append(f"<{tag.name} target=_blank> without rel=noopener")
+    for style in soup.find_all("style"):
+        found += [f"<style> url({u})" for u in css_urls(style.get_text()) if _remote(u)]
+    return found
+
+
+def css_urls(css: str) -> list[str]:
+    return [m.group(2) for m in re.finditer(r"""(?:url\(|@import\s+)\s*(['"]?)([^'")\s]+)\1""", css)]
+
+
+def html_files(site) -> list[Path]:
+    return sorted(site.outdir.rglob("*.html"))
+
+
+def test_the_site_has_a_search_page_and_a_404_page(site):
+    names = {p.relative_to(site.outdir).as_posix() for p in html_files(site)}
+    assert {"index.html", "search.html", "404.html", "genindex.html"} <= names
+    assert "Page not found" in (site.outdir / "404.html").read_text(encoding="utf-8")
+
+
+def test_nothing_loads_from_another_origin(site):
+    found = {p.name: loads_from_elsewhere(p.read_text(encoding="utf-8")) for p in html_files(site)}
+    assert not {page: f for page, f in found.items() if f}
+    for css in site.outdir.rglob("*.css"):  # stylesheets: fonts and images
+        assert not [u for u in css_urls(css.read_text(encoding="utf-8")) if _remote(u)], css
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '<script src="https://tracker.example/t.js"></script>',
+        '<img src="//cdn.example/pixel.gif" alt="">',
+        '<link rel="stylesheet" href="https://fonts.example/css">',
+        '<iframe src="https://video.example/embed"></iframe>',
+        '<p onclick="steal()">text</p>',
+        '<a href="javascript:alert(1)">link</a>',
+        '<a href="https://example.org" target="_blank">new window</a>',
+        "<style>@font-face { src: url(https://fonts.example/f.woff2) }</style>",
+    ],
+)
+def test_the_check_finds_each_kind_of_outside_load(bad):
+    assert loads_from_elsewhere(f"<html><head></head><body>{bad}</body></html>")
+
+
+def test_the_check_passes_local_and_data_resources():
+    assert not loads_from_elsewhere(
+        '<img src="_static/x.png" alt="x"><img src="data:image/png;base64,AA" alt="y">'
+        '<a href="https://doi.org/10.1/x" target="_blank" rel="noopener">x</a>'
+    )
+
+
+def test_every_page_declares_its_content_security_policy_first(site):
+    for page in html_files(site):
+        head = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").head
+        first_loading = head.find(["script", "link", "style"])
+        meta = head.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+        assert meta, page
+        assert (
+            "default-src 'self'" in meta["content"] and "'unsafe-inline'" not in meta["content"].split("style-src")[0]
+        )
+        assert first_loading is None or meta.sourceline < first_loading.sourceline, page
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    """The built site on a loopback address, as a reader's browser gets it."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site.outdir))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def console_of(url: str, profile: Path) -> str:
+    """Chromium's console output for one page (scripts run, the search finishes)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is missing: `make browser` installs it"
+    done = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return "\n".join(line for line in done.stderr.splitlines() if ":CONSOLE" in line)
+
+
+def csp_violations(console: str) -> list[str]:
+    return [line for line in console.splitlines() if "Content Security Policy" in line]
+
+
+def test_chromium_reports_a_violation_when_there_is_one(served, site, tmp_path):
+    """The measuring stick works: an inline script and a remote image are reported."""
+    bad = site.outdir / "csp-probe.html"
+    bad.write_text(
+        (site.outdir / "index.html")
+        .read_text(encoding="utf-8")
+        .replace("</body>", '<script>document.title = "x"</script><img src="https://example.org/x.png" alt=""></body>')
+    )
+    try:
+        assert len(csp_violations(console_of(f"{served}/csp-probe.html", tmp_path / "profile"))) == 2
+    finally:
+        bad.unlink()
+
+
+def test_no_page_violates_the_policy_in_chromium(served, site, tmp_path):
+    urls = [f"{served}/{p.relative_to(site.outdir).as_posix()}" for p in html_files(site)]
+    urls.append(f"{served}/search.html?q=lidocaine")  # the search runs and fetches page texts
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        consoles = list(pool.map(lambda iu: console_of(iu[1], tmp_path / f"profile{iu[0]}"), enumerate(urls)))
+    violations = {
+        url: csp_violations(console) for url, console in zip(urls, consoles, strict=True) if csp_violations(console)
+    }
+    assert not violations
