@@ -11,6 +11,8 @@ BUILD    := _build
 STRICT   := -W --keep-going -n
 DOCTREES  = -d $(BUILD)/doctrees/$@  # outside the output: the EPUB builder packs whatever is there
 SPHINXOPTS ?=
+# Reproducible output: dates in the HTML and PDF come from the last commit, not the clock.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 # Debian packages, installed by scripts/apt-install (as root; otherwise it prints the command).
 # The PDF: XeLaTeX with GNU FreeFont (Unicode such as ≥ and µ), latexmk, xindy for the index;
@@ -21,7 +23,7 @@ TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fo
 BROWSER_PACKAGES := chromium
 
 .DEFAULT_GOAL := html
-.PHONY: help html live pdf epub test bench clean requirements tex browser
+.PHONY: help html live pdf epub test bench clean requirements tex browser lint check new-page
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -37,7 +39,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 
 html: $(VENV)/.installed  ## Build the website into _build/html (strict)
 	$(SPHINX) -b html -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
-	@echo "Site built: open $(CURDIR)/$(BUILD)/html/index.html"
+	@echo "Site built: open $(abspath $(BUILD))/html/index.html"
 
 live: $(VENV)/.installed  ## Preview at http://127.0.0.1:8000 with live reload
 	$(BIN)/sphinx-autobuild -b html -c . $(STRICT) --host 127.0.0.1 --port 8000 \
@@ -47,11 +49,11 @@ pdf: $(VENV)/.installed tex  ## Build the PDF book into _build/pdf (XeLaTeX)
 	$(SPHINX) -b latex -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/latex
 	$(MAKE) -C $(BUILD)/latex all-pdf LATEXMKOPTS="-silent" LATEXOPTS="-interaction=nonstopmode -halt-on-error"
 	@mkdir -p $(BUILD)/pdf && cp $(BUILD)/latex/*.pdf $(BUILD)/pdf/
-	@echo "PDF built: $$(ls $(CURDIR)/$(BUILD)/pdf/*.pdf)"
+	@echo "PDF built: $$(ls $(abspath $(BUILD))/pdf/*.pdf)"
 
 epub: $(VENV)/.installed  ## Build the EPUB into _build/epub
 	$(SPHINX) -b epub -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/epub
-	@echo "EPUB built: $$(ls $(CURDIR)/$(BUILD)/epub/*.epub)"
+	@echo "EPUB built: $$(ls $(abspath $(BUILD))/epub/*.epub)"
 
 tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
 	@scripts/apt-install "the PDF book" $(TEX_PACKAGES)
@@ -59,11 +61,29 @@ tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints 
 browser:  ## Install Chromium for the print tests (as root; otherwise prints the command)
 	@scripts/apt-install "the print tests" $(BROWSER_PACKAGES)
 
-test: $(VENV)/.installed-test tex browser  ## Run the whole test suite, PDF and print tests included (as CI does)
+# The Python code that ruff checks (settings in pyproject.toml).
+PYTHON_CODE := tpi_sphinx tests scripts conf.py
+
+lint: $(VENV)/.installed-test  ## Check pages, dose data and Python code in seconds (rules: CONTRIBUTING.md)
+	@status=0; \
+	$(BIN)/python -m tpi_sphinx.lint || status=1; \
+	$(BIN)/ruff check --quiet --output-format concise $(PYTHON_CODE) || status=1; \
+	$(BIN)/ruff format --check --quiet --output-format concise $(PYTHON_CODE) || { echo "ruff: run $(BIN)/ruff format $(PYTHON_CODE)"; status=1; }; \
+	exit $$status
+
+check: lint  ## The quick loop before pushing: lint, then the strict HTML build into _build/html (incremental)
+	$(SPHINX) -b html -c . $(STRICT) -d $(BUILD)/doctrees/html $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
+	@echo "Checked: lint and the site build pass; open $(CURDIR)/$(BUILD)/html/index.html"
+
+test: $(VENV)/.installed-test tex browser lint  ## Run the whole test suite, PDF and print tests included (as CI does)
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed tex  ## Print clean-build times, page counts and sizes
 	$(BIN)/python scripts/bench.py
+
+new-page:  ## Start a page: make new-page SECTION=safety NAME=topic-name [TITLE="Topic name"] [KIND=clinical]
+	@test -n "$(SECTION)" -a -n "$(NAME)" || { echo "usage: make new-page SECTION=safety NAME=topic-name [TITLE=...] [KIND=clinical]"; exit 2; }
+	@$(PYTHON) scripts/new_page.py "$(SECTION)" "$(NAME)" $(if $(TITLE),--title "$(TITLE)") $(if $(KIND),--kind "$(KIND)")
 
 clean:  ## Remove build output (keeps .venv)
 	rm -rf $(BUILD)

@@ -20,8 +20,13 @@ TARGETS = ["html", "pdf", "epub"]
 
 def build(target: str, folder: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(["make", "--no-print-directory", target, f"BUILD={folder}"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["make", "--no-print-directory", target, f"BUILD={folder}"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 

@@ -31,33 +31,53 @@ def test_the_bibliography_keeps_every_hygiene_rule():
 
 
 def _entry(kind="article", **fields) -> Entry:
-    return Entry(kind, fields={"title": "T", "year": "2020", "note": "verified: https://pubmed.ncbi.nlm.nih.gov/1/",
-                               **fields})
+    return Entry(
+        kind, fields={"title": "T", "year": "2020", "note": "verified: https://pubmed.ncbi.nlm.nih.gov/1/", **fields}
+    )
 
 
-@pytest.mark.parametrize("entries, expected", [
-    ({"a": _entry(url="https://pubmed.ncbi.nlm.nih.gov/1/")}, "needs a doi or pmid"),
-    ({"a": _entry(pmid="1", url="https://www.scribd.com/document/1")}, "copy or mirror (www.scribd.com)"),
-    ({"a": _entry(pmid="1", url="http://47.251.13.51:8081/pubmed/1")}, "copy or mirror (47.251.13.51)"),
-    ({"a": _entry(pmid="1", url="https://www.staging.medscape.com/answers/1")}, "copy or mirror"),
-    ({"a": _entry(doi="10.1/x"), "b": _entry(doi="10.1/X")}, "same doi as a"),
-    ({"a": _entry(pmid="123"), "b": _entry(pmid="123")}, "same pmid as a"),
-    ({"a": _entry("misc", url="https://x.org/a", urldate="2026-11-26"),
-      "b": _entry("misc", url="http://www.x.org/a/", urldate="2026-11-26")}, "same url as a"),
-    ({"a": Entry("misc", fields={"title": "T", "url": "https://x.org", "urldate": "2026-11-26",
-                                 "note": "verified: x"})}, "web document needs a year"),
-    ({"a": _entry("misc", url="https://x.org")}, "web document needs a urldate"),
-    ({"a": _entry(pmid="1", note="seen somewhere")}, "note must say where"),
-    ({"a": _entry("misc", year="n.d.", url="https://x.org", urldate="2026-11-26")}, "say 'undated' in the note"),
-])
+@pytest.mark.parametrize(
+    "entries, expected",
+    [
+        ({"a": _entry(url="https://pubmed.ncbi.nlm.nih.gov/1/")}, "needs a doi or pmid"),
+        ({"a": _entry(pmid="1", url="https://www.scribd.com/document/1")}, "copy or mirror (www.scribd.com)"),
+        ({"a": _entry(pmid="1", url="http://47.251.13.51:8081/pubmed/1")}, "copy or mirror (47.251.13.51)"),
+        ({"a": _entry(pmid="1", url="https://www.staging.medscape.com/answers/1")}, "copy or mirror"),
+        ({"a": _entry(doi="10.1/x"), "b": _entry(doi="10.1/X")}, "same doi as a"),
+        ({"a": _entry(pmid="123"), "b": _entry(pmid="123")}, "same pmid as a"),
+        (
+            {
+                "a": _entry("misc", url="https://x.org/a", urldate="2026-11-26"),
+                "b": _entry("misc", url="http://www.x.org/a/", urldate="2026-11-26"),
+            },
+            "same url as a",
+        ),
+        (
+            {
+                "a": Entry(
+                    "misc",
+                    fields={"title": "T", "url": "https://x.org", "urldate": "2026-11-26", "note": "verified: x"},
+                )
+            },
+            "web document needs a year",
+        ),
+        ({"a": _entry("misc", url="https://x.org")}, "web document needs a urldate"),
+        ({"a": _entry(pmid="1", note="seen somewhere")}, "note must say where"),
+        ({"a": _entry("misc", year="n.d.", url="https://x.org", urldate="2026-11-26")}, "say 'undated' in the note"),
+    ],
+)
 def test_each_rule_catches_its_fault(entries, expected):
     found = bibliography.problems(BibliographyData(entries=entries))
     assert len(found) == 1 and expected in found[0][1], found
 
 
 def test_publisher_pubmed_and_doi_addresses_pass():
-    for url in ("https://doi.org/10.1136/rapm-2020-101986", "https://pubmed.ncbi.nlm.nih.gov/33148630/",
-                "https://www.medicines.org.uk/emc/product/11612/smpc", "https://pmc.ncbi.nlm.nih.gov/articles/PMC1/"):
+    for url in (
+        "https://doi.org/10.1136/rapm-2020-101986",
+        "https://pubmed.ncbi.nlm.nih.gov/33148630/",
+        "https://www.medicines.org.uk/emc/product/11612/smpc",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC1/",
+    ):
         assert bibliography.copy_host(url) is None, url
 
 
@@ -65,7 +85,10 @@ def test_a_mirror_address_fails_the_build_naming_the_line(project_copy, tmp_path
     bib = project_copy / "docs" / "references.bib"
     text = bib.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
     line = text.count("\n") + 1
-    bib.write_text(text + "@article{copy2020entry,\n  title = {T},\n  year = {2020},\n  pmid = {99999999},\n"
-                   "  url = {https://www.scribd.com/document/1},\n  note = {verified: x}\n}\n", encoding="utf-8")
+    bib.write_text(
+        text + "@article{copy2020entry,\n  title = {T},\n  year = {2020},\n  pmid = {99999999},\n"
+        "  url = {https://www.scribd.com/document/1},\n  note = {verified: x}\n}\n",
+        encoding="utf-8",
+    )
     build = sphinx_build(project_copy, tmp_path / "out")
     assert any(f"docs/references.bib:{line}" in w and "scribd" in w for w in build.warnings), build.warnings

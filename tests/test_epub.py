@@ -24,7 +24,9 @@ def package(epub) -> tuple[str, ElementTree.Element]:
 @pytest.fixture(scope="module")
 def epub(tmp_path_factory) -> zipfile.ZipFile:
     build = tmp_path_factory.mktemp("epub")
-    done = subprocess.run(["make", "--no-print-directory", "epub", f"BUILD={build}"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "epub", f"BUILD={build}"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
     with zipfile.ZipFile(next((build / "epub").glob("*.epub"))) as book:
         yield book

@@ -34,7 +34,9 @@ def pronouncing_dictionary(tmp_path_factory):
 
 def patient_text(html: str) -> str:
     article = BeautifulSoup(html, "html.parser").select_one("article")
-    not_read = ".page-review, .bibtex-citation, .headerlink, .admonition-title, .footnote-reference, aside.footnote-list"
+    not_read = (
+        ".page-review, .bibtex-citation, .headerlink, .admonition-title, .footnote-reference, aside.footnote-list"
+    )
     for noise in article.select(not_read):
         noise.decompose()
     sentences = []
@@ -48,7 +50,9 @@ def patient_text(html: str) -> str:
 
 
 def test_only_the_patient_sheet_is_written_to_patients():
-    patient_pages = [sources.docname(p) for p in sources.pages() if (sources.front_matter(p) or {}).get("kind") == "patient"]
+    patient_pages = [
+        sources.docname(p) for p in sources.pages() if (sources.front_matter(p) or {}).get("kind") == "patient"
+    ]
     assert patient_pages == [PAGE]
 
 
@@ -61,8 +65,10 @@ def test_patient_sheet_reads_at_grade_8_or_below(site):
 
 def test_the_measure_tells_plain_from_technical_language():
     """The same measure puts a clinical sentence well above grade 8 and a plain one below it."""
-    technical = ("Intramuscular infiltration of lidocaine hydrochloride precipitates transient "
-                 "neuromuscular conduction blockade, occasionally complicated by systemic toxicity.")
+    technical = (
+        "Intramuscular infiltration of lidocaine hydrochloride precipitates transient "
+        "neuromuscular conduction blockade, occasionally complicated by systemic toxicity."
+    )
     plain = "The doctor puts a thin needle into the sore spot. It may sting for a short time."
     assert textstat.flesch_kincaid_grade(technical) > 12
     assert textstat.flesch_kincaid_grade(plain) < 6

@@ -10,9 +10,9 @@ provenance record and is never printed. Titles print as written in the .bib file
 ``https://doi.org/`` address, which needs no footnote in the PDF.
 """
 
-from collections import Counter
 import dataclasses
 import unicodedata
+from collections import Counter
 
 from pybtex.database import Entry
 from pybtex.plugin import register_plugin
@@ -34,7 +34,7 @@ def _surname(person) -> str:
 
 
 def _authors(entry: Entry) -> str:
-    """"Alvarez", "Alvarez & Rockwell" or "Neal et al."; the title if no author."""
+    """ "Alvarez", "Alvarez & Rockwell" or "Neal et al."; the title if no author."""
     people = entry.persons.get("author") or entry.persons.get("editor")
     if not people:
         return entry.fields.get("title", "Anon.").split(":")[0]
@@ -115,10 +115,12 @@ class AuthorYearReferences(GroupReferenceStyle):
     person: PersonStyle = dataclasses.field(default_factory=PersonStyle)
 
     def __post_init__(self):
-        self.styles.extend([
-            BasicLabelParentheticalReferenceStyle(bracket=self.bracket),
-            BasicAuthorYearTextualReferenceStyle(bracket=self.bracket, person=self.person),
-        ])
+        self.styles.extend(
+            [
+                BasicLabelParentheticalReferenceStyle(bracket=self.bracket),
+                BasicAuthorYearTextualReferenceStyle(bracket=self.bracket, person=self.person),
+            ]
+        )
         super().__post_init__()
 
 

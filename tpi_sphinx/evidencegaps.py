@@ -63,8 +63,12 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
         return
     boxes = [n for n in doctree.findall(nodes.admonition) if _is_gaps(n)]
     for extra in boxes[1:]:
-        logger.warning("a page has one {evidence-gaps} box; merge this one into the first",
-                       location=extra, type="tpi", subtype="evidencegaps")
+        logger.warning(
+            "a page has one {evidence-gaps} box; merge this one into the first",
+            location=extra,
+            type="tpi",
+            subtype="evidencegaps",
+        )
     if boxes:
         for later in _after(boxes[0]):
             if _is_gaps(later):
@@ -72,18 +76,35 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
             title = later.next_node(nodes.title) if isinstance(later, nodes.section) else None
             if isinstance(later, nodes.section) and title is not None and title.astext() == ALLOWED_AFTER:
                 continue
-            if isinstance(later, (nodes.section, nodes.paragraph, nodes.admonition, nodes.table,
-                                  nodes.bullet_list, nodes.enumerated_list)):
-                logger.warning(f"the {{evidence-gaps}} box goes at the end of the page (only '{ALLOWED_AFTER}' "
-                               "may follow it)", location=boxes[0], type="tpi", subtype="evidencegaps")
+            if isinstance(
+                later,
+                (
+                    nodes.section,
+                    nodes.paragraph,
+                    nodes.admonition,
+                    nodes.table,
+                    nodes.bullet_list,
+                    nodes.enumerated_list,
+                ),
+            ):
+                logger.warning(
+                    f"the {{evidence-gaps}} box goes at the end of the page (only '{ALLOWED_AFTER}' may follow it)",
+                    location=boxes[0],
+                    type="tpi",
+                    subtype="evidencegaps",
+                )
                 break
     for text in doctree.findall(nodes.Text):
         if _inside(text, lambda n: _is_gaps(n) or isinstance(n, (nodes.literal, nodes.literal_block))):
             continue
         if match := NARRATION.search(text.astext()):
-            logger.warning(f"'{match.group(0)}' narrates the editing process: say what is unknown in the "
-                           "{evidence-gaps} box and keep source history in the bibliography note",
-                           location=text.parent, type="tpi", subtype="narration")
+            logger.warning(
+                f"'{match.group(0)}' narrates the editing process: say what is unknown in the "
+                "{evidence-gaps} box and keep source history in the bibliography note",
+                location=text.parent,
+                type="tpi",
+                subtype="narration",
+            )
 
 
 def setup(app: Sphinx) -> None:

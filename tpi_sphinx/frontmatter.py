@@ -4,9 +4,13 @@ Every page under ``docs/`` opens with YAML front matter, for example::
 
     ---
     reviewed: 2026-11-26   # the date an editor last checked the page against its sources
-    status: draft          # draft: no clinical sign-off yet | signed-off
+    status: draft          # outline | draft: no clinical sign-off yet | signed-off
     kind: clinical
     ---
+
+A page made with ``make new-page`` starts as an ``outline``: a page being
+written, marked at its top as not for clinical use; the content linter does
+not yet ask it for the sources and length of a finished page.
 
 A page is ``signed-off`` only when a clinician who did not write it has signed
 it off; it then also names them: ``signed-off-by: "Name, role"`` and
@@ -26,7 +30,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("draft", "signed-off")
+STATUSES = ("outline", "draft", "signed-off")
 SIGN_OFF = ("signed-off-by", "signed-off-on")
 KINDS = {
     "clinical": "a clinical topic page: key points, citations, grades",
@@ -63,8 +67,10 @@ def problems(meta: dict, today: dt.date | None = None) -> list[str]:
         found.append(f"front matter 'status' must be one of {', '.join(STATUSES)}, not {meta['status']!r}")
     signed = [key for key in SIGN_OFF if key in meta]
     if meta.get("status") == "signed-off" and len(signed) < len(SIGN_OFF):
-        found.append("a signed-off page names who signed it off and when: "
-                     f"{', '.join(k for k in SIGN_OFF if k not in meta)} missing")
+        found.append(
+            "a signed-off page names who signed it off and when: "
+            f"{', '.join(k for k in SIGN_OFF if k not in meta)} missing"
+        )
     elif signed and meta.get("status") != "signed-off":
         found.append(f"{', '.join(signed)} given but status is {meta.get('status')!r}, not 'signed-off'")
     if "kind" in meta and meta["kind"] not in KINDS:
@@ -87,11 +93,19 @@ def review_line(meta: dict) -> dict | None:
     if "reviewed" not in meta:
         return None
     kind = meta.get("kind")
-    line = {"checked": f"{'Sources checked' if kind in SOURCE_CHECKED_KINDS else 'Updated'} {meta['reviewed']}",
-            "sign_off": None, "status": meta.get("status", "")}
-    if kind in SOURCE_CHECKED_KINDS:
-        line["sign_off"] = ("Clinical sign-off: pending" if meta.get("status") != "signed-off" else
-                            f"Clinical sign-off: {meta['signed-off-by']}, {meta['signed-off-on']}")
+    line = {
+        "checked": f"{'Sources checked' if kind in SOURCE_CHECKED_KINDS else 'Updated'} {meta['reviewed']}",
+        "sign_off": None,
+        "status": meta.get("status", ""),
+    }
+    if meta.get("status") == "outline":
+        line["sign_off"] = "Outline: being written, not for clinical use"
+    elif kind in SOURCE_CHECKED_KINDS:
+        line["sign_off"] = (
+            "Clinical sign-off: pending"
+            if meta.get("status") != "signed-off"
+            else f"Clinical sign-off: {meta['signed-off-by']}, {meta['signed-off-on']}"
+        )
     return line
 
 

@@ -26,7 +26,13 @@ class SortGrade(SphinxRole):
             return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
         label = nodes.inline(f"SORT {grade}", f"SORT {grade}", classes=["sort-grade", f"sort-{grade.lower()}"])
         xref = addnodes.pending_xref(
-            "", label, refdomain="std", reftype="ref", reftarget=TARGET, refexplicit=True, refwarn=True,
+            "",
+            label,
+            refdomain="std",
+            reftype="ref",
+            reftarget=TARGET,
+            refexplicit=True,
+            refwarn=True,
             refdoc=self.env.docname,
         )
         self.set_source_info(xref)

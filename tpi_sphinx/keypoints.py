@@ -68,8 +68,12 @@ class ActionCard(SphinxDirective):
         self.state.nested_parse(self.content, self.content_offset, box)
         block += box
         if any("{cite" in line for line in self.content):
-            logger.warning("an action card holds no citations: put its sources in one note under the card "
-                           "(the :sources: option)", location=box, type="tpi", subtype="keypoints")
+            logger.warning(
+                "an action card holds no citations: put its sources in one note under the card (the :sources: option)",
+                location=box,
+                type="tpi",
+                subtype="keypoints",
+            )
         if "sources" in self.options:
             for paragraph in self.parse_text_to_nodes(f"Sources: {self.options['sources']}"):
                 paragraph["classes"].append("action-card-sources")
@@ -101,7 +105,9 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
         logger.warning(
             "a clinical page must open with a {key-points} box right after its title "
             "(or an {action-card}, its source note, then {key-points})",
-            location=(docname, 1), type="tpi", subtype="keypoints",
+            location=(docname, 1),
+            type="tpi",
+            subtype="keypoints",
         )
 
 

@@ -43,7 +43,7 @@ def body(path: Path) -> str:
     """The page text after its front matter."""
     text = path.read_text(encoding="utf-8")
     match = _FRONT_MATTER.match(text)
-    return text[match.end():] if match else text
+    return text[match.end() :] if match else text
 
 
 def cited_keys(text: str) -> list[str]:
