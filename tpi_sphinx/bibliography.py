@@ -29,10 +29,27 @@ logger = logging.getLogger(__name__)
 # Hosts that serve copies of documents published elsewhere. A url on one of them
 # is replaced by the DOI, PubMed or the publisher's page; the copy may stay in note.
 COPY_HOSTS = (
-    "scribd.com", "fdocuments", "pdfslide", "slideshare.net", "studylib", "docslib.org", "doczz",
-    "vdocuments", "medilib", "zendy.io", "imedi.co.uk", "medicoreinc.com", "cloudbiteca.com",
-    "referencecitationanalysis.com", "iiab.me", "basespace.illumina.com", "weglot.com", "pubmedhh.nlm.nih.gov", "myhealthbox.eu",
+    "scribd.com",
+    "fdocuments",
+    "pdfslide",
+    "slideshare.net",
+    "studylib",
+    "docslib.org",
+    "doczz",
+    "vdocuments",
+    "medilib",
+    "zendy.io",
+    "imedi.co.uk",
+    "medicoreinc.com",
+    "cloudbiteca.com",
+    "referencecitationanalysis.com",
+    "iiab.me",
+    "basespace.illumina.com",
+    "weglot.com",
+    "pubmedhh.nlm.nih.gov",
+    "myhealthbox.eu",
     "zoppoz.workers.dev",
+    "pillsync.com",
 )
 WEB_TYPES = {"misc", "online"}
 IDENTIFIED_TYPES = {"article", "book", "incollection", "inbook", "inproceedings"}
@@ -62,8 +79,11 @@ def problems(bib: BibliographyData) -> list[tuple[str, str]]:
     for key, entry in bib.entries.items():
         kind = entry.type.lower()
         fields = {name.lower(): value for name, value in entry.fields.items()}
-        if kind in IDENTIFIED_TYPES and not fields.keys() & {"doi", "pmid"} and not (
-                kind == "book" and "isbn" in fields):
+        if (
+            kind in IDENTIFIED_TYPES
+            and not fields.keys() & {"doi", "pmid"}
+            and not (kind == "book" and "isbn" in fields)
+        ):
             found.append((key, f"a {kind} needs a doi or pmid (isbn for a book)"))
         if kind in WEB_TYPES:
             for needed in ("url", "year", "urldate"):
@@ -72,8 +92,13 @@ def problems(bib: BibliographyData) -> list[tuple[str, str]]:
             if fields.get("year") == "n.d." and "undated" not in fields.get("note", "").lower():
                 found.append((key, "year n.d. is only for a document that shows no date: say 'undated' in the note"))
         if "url" in fields and (host := copy_host(fields["url"])):
-            found.append((key, f"url is a copy or mirror ({host}): use the DOI, PubMed or the publisher, "
-                               "and keep the copy in note"))
+            found.append(
+                (
+                    key,
+                    f"url is a copy or mirror ({host}): use the DOI, PubMed or the publisher, "
+                    "and keep the copy in note",
+                )
+            )
         if not fields.get("note", "").startswith("verified:"):
             found.append((key, "note must say where the source was seen: note = {verified: <url> (...)}"))
         for name in ("doi", "pmid", "url"):
@@ -100,8 +125,9 @@ def check(app: Sphinx) -> None:
     for name in app.config.bibtex_bibfiles:
         path = Path(app.confdir) / name
         for key, message in problems(bibliography(path)):
-            logger.warning(f"{key}: {message}", location=f"{name}:{line_of(path, key)}",
-                           type="tpi", subtype="bibliography")
+            logger.warning(
+                f"{key}: {message}", location=f"{name}:{line_of(path, key)}", type="tpi", subtype="bibliography"
+            )
 
 
 def setup(app: Sphinx) -> None:

@@ -29,12 +29,33 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 logger = logging.getLogger(__name__)
 
 DATA_FILE = Path("docs") / "data" / "doses.yaml"  # relative to the configuration directory
-UNITS = {"%", "mg/mL", "mg/kg", "mg", "µg/kg", "µg", "mL", "mL/kg", "mL/kg/min", "mL/kg/h", "min", "h", "days",
-         "kg", "gauge", "mm", "times", "INR", "×10⁹/L"}
+UNITS = {
+    "%",
+    "mg/mL",
+    "mg/kg",
+    "mg",
+    "µg/kg",
+    "µg",
+    "mL",
+    "mL/kg",
+    "mL/kg/min",
+    "mL/kg/h",
+    "min",
+    "h",
+    "days",
+    "kg",
+    "gauge",
+    "mm",
+    "cm",
+    "times",
+    "INR",
+    "×10⁹/L",
+}
 PREPARATIONS = ("plain", "with_epinephrine")
 
 
 # -- Loading and checking ------------------------------------------------------
+
 
 def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -78,9 +99,11 @@ def problems(data: dict, bib_keys: set[str]) -> list[str]:
         for key in PREPARATIONS:
             for needed in ("per_kg", "total"):
                 if key in agent and needed not in agent[key]:
-                    found.append(f"local_anesthetics.{name}.{key}: every local anesthetic needs a per-kg limit "
-                                 f"and a total cap with their sources ({needed} is missing); where labels differ, "
-                                 "use the most conservative and list the others under `also`")
+                    found.append(
+                        f"local_anesthetics.{name}.{key}: every local anesthetic needs a per-kg limit "
+                        f"and a total cap with their sources ({needed} is missing); where labels differ, "
+                        "use the most conservative and list the others under `also`"
+                    )
         for index, conc in enumerate(agent.get("concentrations", [])):
             expected = conc["percent"]["value"] * 10  # 1% w/v = 10 mg/mL
             if abs(conc["strength"]["value"] - expected) > 1e-9:
@@ -150,9 +173,11 @@ def _caps_out_of_reach(path: str, node: dict) -> list[str]:
                 weight = cap["value"] / per_kg["value"]
                 if weight > MAX_PLAUSIBLE_WEIGHT_KG:
                     where = f"{path}.{key}" if path else key
-                    found.append(f"{where}: {number(per_kg['value'])} {unit} reaches the cap {cap_key} of "
-                                 f"{number(cap['value'])} {cap['unit']} only at {weight:.0f} kg (over "
-                                 f"{MAX_PLAUSIBLE_WEIGHT_KG} kg): check the per-kg limit and the cap")
+                    found.append(
+                        f"{where}: {number(per_kg['value'])} {unit} reaches the cap {cap_key} of "
+                        f"{number(cap['value'])} {cap['unit']} only at {weight:.0f} kg (over "
+                        f"{MAX_PLAUSIBLE_WEIGHT_KG} kg): check the per-kg limit and the cap"
+                    )
     return found
 
 
@@ -173,7 +198,7 @@ def _mixing_problems(data: dict) -> list[str]:
 
 
 def _path_parts(path: str) -> list[str]:
-    """"needles[2].length" -> ["needles", "[2]", "length"]."""
+    """ "needles[2].length" -> ["needles", "[2]", "length"]."""
     return re.findall(r"[^.\[\]]+|\[\d+\]", path)
 
 
@@ -208,6 +233,7 @@ def lookup(data: dict, path: str) -> dict:
 
 # -- Formatting and arithmetic -------------------------------------------------
 
+
 def number(value: float) -> str:
     return f"{value:g}"
 
@@ -221,7 +247,7 @@ SPELLED = {"min": ("minute", "minutes"), "h": ("hour", "hours"), "days": ("day",
 
 
 def fmt(quantity: dict) -> str:
-    """"4.5 mg/kg", "2–3 minutes", "1 hour", "22 gauge", "0.5%", "INR 3.0", "20 × 10⁹/L"."""
+    """ "4.5 mg/kg", "2–3 minutes", "1 hour", "22 gauge", "0.5%", "INR 3.0", "20 × 10⁹/L"."""
     value, unit = quantity["value"], quantity["unit"]
     text = "–".join(number(v) for v in value) if isinstance(value, list) else number(value)
     if unit == "%":
@@ -270,8 +296,17 @@ def mixture(data: dict, given: list[dict], weight_kg: float) -> tuple[list[dict]
         agent, prep = preparation(data, item["preparation"])
         mg = item["volume_ml"] * strength(agent, item["percent"])
         limit = maximum_mg(prep, weight_kg)
-        rows.append({"agent": agent, "prep": prep, "percent": item["percent"], "volume_ml": item["volume_ml"],
-                     "mg": mg, "maximum_mg": limit, "fraction": mg / limit})
+        rows.append(
+            {
+                "agent": agent,
+                "prep": prep,
+                "percent": item["percent"],
+                "volume_ml": item["volume_ml"],
+                "mg": mg,
+                "maximum_mg": limit,
+                "fraction": mg / limit,
+            }
+        )
     return rows, sum(row["fraction"] for row in rows)
 
 
@@ -290,8 +325,15 @@ def preparations(data: dict) -> Iterator[tuple[str, dict, dict]]:
 
 # -- Tables as MyST text (parsed by MyST, so HTML and LaTeX get the same nodes) --
 
+
 def _list_table(title: str, name: str, header: list[str], rows: list[list[str]], widths: list[int]) -> str:
-    lines = ["```{list-table} " + title, ":header-rows: 1", f":name: {name}", f":widths: {' '.join(map(str, widths))}", ""]
+    lines = [
+        "```{list-table} " + title,
+        ":header-rows: 1",
+        f":name: {name}",
+        f":widths: {' '.join(map(str, widths))}",
+        "",
+    ]
     for row in [header, *rows]:
         lines.append(f"* - {row[0]}")
         lines += [f"  - {cell}" for cell in row[1:]]
@@ -302,20 +344,37 @@ def table_concentrations(data: dict) -> str:
     rows = []
     for agent in data["local_anesthetics"].values():
         for conc in agent["concentrations"]:
-            rows.append([agent["name"], fmt(conc["percent"]), fmt(conc["strength"]), cite(conc["percent"], conc["strength"])])
-    return _list_table("Local anesthetic concentrations", "table-concentrations",
-                       ["Agent", "Concentration", "Strength", "Source"], rows, [35, 20, 20, 25])
+            rows.append(
+                [agent["name"], fmt(conc["percent"]), fmt(conc["strength"]), cite(conc["percent"], conc["strength"])]
+            )
+    return _list_table(
+        "Local anesthetic concentrations",
+        "table-concentrations",
+        ["Agent", "Concentration", "Strength", "Source"],
+        rows,
+        [35, 20, 20, 25],
+    )
 
 
 def table_maximum_doses(data: dict) -> str:
     rows = []
     for _, agent, prep in preparations(data):
         others = "; ".join(f"{item['says']} {cite(item['quantity'])}" for item in prep.get("also", [])) or "—"
-        rows.append([f"{agent['name']}, {prep['label']}", f"{fmt(prep['per_kg'])} {cite(prep['per_kg'])}",
-                     f"{fmt(prep['total'])} {cite(prep['total'])}", others])
-    return _list_table("Maximum single doses of local anesthetic (adults): the most conservative label figures",
-                       "table-maximum-doses",
-                       ["Agent", "Maximum per kg", "Maximum total", "Other label figures"], rows, [22, 18, 18, 42])
+        rows.append(
+            [
+                f"{agent['name']}, {prep['label']}",
+                f"{fmt(prep['per_kg'])} {cite(prep['per_kg'])}",
+                f"{fmt(prep['total'])} {cite(prep['total'])}",
+                others,
+            ]
+        )
+    return _list_table(
+        "Maximum single doses of local anesthetic (adults): the most conservative label figures",
+        "table-maximum-doses",
+        ["Agent", "Maximum per kg", "Maximum total", "Other label figures"],
+        rows,
+        [22, 18, 18, 42],
+    )
 
 
 def tables_by_weight(data: dict) -> str:
@@ -341,16 +400,24 @@ def table_mixing_example(data: dict) -> str:
     body = []
     for row in rows:
         prep = row["prep"]
-        body.append([f"{row['agent']['name']} {number(row['percent'])}%, {prep['label']}",
-                     f"{number(row['volume_ml'])} mL", f"{number(round(row['mg'], 1))} mg",
-                     f"{ceiling(row['maximum_mg'])} mg {cite(prep['per_kg'], prep['total'])}",
-                     f"{row['fraction']:.2f}"])
+        body.append(
+            [
+                f"{row['agent']['name']} {number(row['percent'])}%, {prep['label']}",
+                f"{number(row['volume_ml'])} mL",
+                f"{number(round(row['mg'], 1))} mg",
+                f"{ceiling(row['maximum_mg'])} mg {cite(prep['per_kg'], prep['total'])}",
+                f"{row['fraction']:.2f}",
+            ]
+        )
     verdict = "within the limit" if total <= 1 else "over the limit: reduce the volumes"
     body.append(["**Sum of the fractions**", "", "", "", f"**{total:.2f}** ({verdict}; must be 1 or less)"])
-    return _list_table(f"Worked example: two local anesthetics in one session, patient of {number(weight)} kg",
-                       "table-mixing-example",
-                       ["Solution", "Volume", "Dose", f"Maximum at {number(weight)} kg", "Fraction of maximum"],
-                       body, [30, 12, 12, 24, 22])
+    return _list_table(
+        f"Worked example: two local anesthetics in one session, patient of {number(weight)} kg",
+        "table-mixing-example",
+        ["Solution", "Volume", "Dose", f"Maximum at {number(weight)} kg", "Fraction of maximum"],
+        body,
+        [30, 12, 12, 24, 22],
+    )
 
 
 def last_by_weight(data: dict, weight: float) -> dict:
@@ -359,25 +426,43 @@ def last_by_weight(data: dict, weight: float) -> dict:
     small = weight <= lipid["weight_threshold"]["value"]
     return {
         "bolus_ml": lipid["bolus_per_kg"]["value"] * weight if small else lipid["bolus_fixed"]["value"],
-        "infusion": (f"{number(round(lipid['infusion_per_kg']['value'] * weight, 1))} mL/min" if small else
-                     f"{fmt(lipid['infusion_fixed'])} over {fmt(lipid['infusion_fixed_minutes'])}"),
+        "infusion": (
+            f"{number(round(lipid['infusion_per_kg']['value'] * weight, 1))} mL/min"
+            if small
+            else f"{fmt(lipid['infusion_fixed'])} over {fmt(lipid['infusion_fixed_minutes'])}"
+        ),
         "maximum_ml": lipid["upper_limit"]["value"] * weight,
         "epinephrine_ug": last["epinephrine_max_per_kg"]["value"] * weight,
     }
 
 
 def table_last_by_weight(data: dict) -> str:
-    lipid, last = data["lipid_emulsion"], data["last"]
+    lipid = data["lipid_emulsion"]
     rows = []
     for weight in data["weight_table_kg"]:
         dose = last_by_weight(data, weight)
-        rows.append([number(weight), number(round(dose["bolus_ml"], 1)), dose["infusion"],
-                     ceiling(dose["maximum_ml"]), ceiling(dose["epinephrine_ug"])])
+        rows.append(
+            [
+                number(weight),
+                number(round(dose["bolus_ml"], 1)),
+                dose["infusion"],
+                ceiling(dose["maximum_ml"]),
+                ceiling(dose["epinephrine_ug"]),
+            ]
+        )
     return _list_table(
         f"Lipid emulsion {fmt(lipid['concentration'])} and epinephrine by lean body weight",
         "table-last-by-weight",
-        ["Lean body weight (kg)", "Lipid bolus (mL)", "Lipid infusion", "Lipid maximum in total (mL)",
-         "Epinephrine, largest single dose (µg)"], rows, [14, 16, 28, 20, 22])
+        [
+            "Lean body weight (kg)",
+            "Lipid bolus (mL)",
+            "Lipid infusion",
+            "Lipid maximum in total (mL)",
+            "Epinephrine, largest single dose (µg)",
+        ],
+        rows,
+        [14, 16, 28, 20, 22],
+    )
 
 
 def table_needles(data: dict) -> str:
@@ -386,8 +471,13 @@ def table_needles(data: dict) -> str:
         length = fmt(needle["length"]) if "length" in needle else "—"
         sources = [q for q in (needle.get("gauge"), needle.get("length")) if q]
         rows.append([needle["use"], fmt(needle["gauge"]), length, cite(*sources)])
-    return _list_table("Needles described for trigger point injection", "table-needles",
-                       ["Use", "Gauge", "Length", "Source"], rows, [46, 16, 14, 24])
+    return _list_table(
+        "Needles described for trigger point injection",
+        "table-needles",
+        ["Use", "Gauge", "Length", "Source"],
+        rows,
+        [46, 16, 14, 24],
+    )
 
 
 TABLES = {
@@ -407,9 +497,19 @@ DATA_ONLY_DOCS = ("resources/checklists/",)
 # On patient pages, every quantity (a number with a unit of dose, volume, size or time) does.
 QUANTITY = re.compile(
     r"\d+(?:\.\d+)?(?:\s*(?:–|-|to)\s*\d+(?:\.\d+)?)?\s*(?:%|mg\b|mg/|mL\b|µg|mcg|micrograms?|milligrams?|"
-    r"milliliters?|kg\b|kilograms?|gauge|mm\b|cm\b|inch|min\b|minutes?|h\b|hours?|days?|weeks?)", re.I)
-SKIP = (addnodes.pending_xref, nodes.citation_reference, nodes.footnote_reference, addnodes.index, nodes.target,
-        nodes.comment, nodes.system_message, nodes.title)
+    r"milliliters?|kg\b|kilograms?|gauge|mm\b|cm\b|inch|min\b|minutes?|h\b|hours?|days?|weeks?)",
+    re.I,
+)
+SKIP = (
+    addnodes.pending_xref,
+    nodes.citation_reference,
+    nodes.footnote_reference,
+    addnodes.index,
+    nodes.target,
+    nodes.comment,
+    nodes.system_message,
+    nodes.title,
+)
 
 
 def _inside(node: nodes.Node, test) -> bool:
@@ -422,8 +522,9 @@ def _inside(node: nodes.Node, test) -> bool:
 
 
 def _from_data_or_not_text(node: nodes.Node) -> bool:
-    return isinstance(node, SKIP) or (isinstance(node, (nodes.inline, nodes.table)) and
-                                      bool({"dose", "dose-table"} & set(node["classes"])))
+    return isinstance(node, SKIP) or (
+        isinstance(node, (nodes.inline, nodes.table)) and bool({"dose", "dose-table"} & set(node["classes"]))
+    )
 
 
 def _action_card(node: nodes.Node) -> bool:
@@ -448,11 +549,16 @@ def hand_typed(doctree: nodes.document, docname: str, kind: str) -> list[tuple[n
 def check_hand_typed(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
     for node, typed in hand_typed(doctree, docname, app.env.metadata.get(docname, {}).get("kind", "")):
-        logger.warning(f"'{typed}' is typed by hand: render it from {DATA_FILE} with {{dose}}`path`",
-                       location=node, type="tpi", subtype="doses")
+        logger.warning(
+            f"'{typed}' is typed by hand: render it from {DATA_FILE} with {{dose}}`path`",
+            location=node,
+            type="tpi",
+            subtype="doses",
+        )
 
 
 # -- Sphinx glue -----------------------------------------------------------------
+
 
 class DoseTable(SphinxDirective):
     """``{dose-table} NAME``: one of the tables built from the data file."""
