@@ -10,6 +10,7 @@ One module a job:
 - ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
 - ``book``: the PDF book: appendices printed once, tables that break across pages.
+- ``searchindex``: index entries kept in the search index on incremental builds.
 - ``contentpolicy``: the site's Content-Security-Policy (nothing loads from another origin).
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
@@ -17,7 +18,19 @@ One module a job:
 
 from sphinx.application import Sphinx
 
-from . import bibliography, book, citations, contentpolicy, doses, evidencegaps, frontmatter, grades, keypoints, rawhtml
+from . import (
+    bibliography,
+    book,
+    citations,
+    contentpolicy,
+    doses,
+    evidencegaps,
+    frontmatter,
+    grades,
+    keypoints,
+    rawhtml,
+    searchindex,
+)
 
 
 def setup(app: Sphinx) -> dict:
@@ -32,6 +45,7 @@ def setup(app: Sphinx) -> dict:
         book,
         contentpolicy,
         rawhtml,
+        searchindex,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
