@@ -197,14 +197,16 @@ def test_a_typed_quantity_on_the_patient_sheet_is_found(text, typed):
 
 
 def test_last_table_by_weight_is_the_arithmetic_of_the_data(site):
-    """Every row: lipid bolus and infusion per kg up to the weight threshold, fixed above it; the lipid
-    maximum and the largest single epinephrine dose per kg at every weight."""
+    """Every row: lipid bolus and infusion per kg up to the weight threshold (the bolus never above the fixed
+    bolus of heavier patients), fixed above it; the lipid maximum and the largest single epinephrine dose per
+    kg at every weight."""
     lipid, last = DATA["lipid_emulsion"], DATA["last"]
     rows = _table(site, "safety/last.html", "table-last-by-weight")
     assert [float(r[0]) for r in rows[1:]] == DATA["weight_table_kg"]
     for weight, row in zip(DATA["weight_table_kg"], rows[1:], strict=True):
         small = weight <= lipid["weight_threshold"]["value"]
-        bolus = lipid["bolus_per_kg"]["value"] * weight if small else lipid["bolus_fixed"]["value"]
+        fixed = lipid["bolus_fixed"]["value"]
+        bolus = min(lipid["bolus_per_kg"]["value"] * weight, fixed) if small else fixed
         assert float(row[1]) == pytest.approx(bolus)
         if small:
             assert row[2] == f"{doses.number(round(lipid['infusion_per_kg']['value'] * weight, 1))} mL/min"
@@ -215,10 +217,12 @@ def test_last_table_by_weight_is_the_arithmetic_of_the_data(site):
 
 
 def test_last_table_hand_check_at_70_and_80_kg(site):
-    """Independent hand check: at 70 kg, 1.5 x 70 = 105 mL bolus, 0.25 x 70 = 17.5 mL/min, 12 x 70 = 840 mL,
-    70 µg epinephrine; at 80 kg the fixed 100 mL bolus and 960 mL maximum."""
+    """Independent hand check: at 70 kg, 1.5 x 70 = 105 mL, capped at the 100 mL bolus of heavier patients;
+    0.25 x 70 = 17.5 mL/min, 12 x 70 = 840 mL, 70 µg epinephrine; at 60 kg 1.5 x 60 = 90 mL; at 80 kg the
+    fixed 100 mL bolus and 960 mL maximum."""
     rows = {r[0]: r for r in _table(site, "safety/last.html", "table-last-by-weight")[1:]}
-    assert rows["70"][1:] == ["105", "17.5 mL/min", "840", "70"]
+    assert rows["70"][1:] == ["100", "17.5 mL/min", "840", "70"]
+    assert rows["60"][1] == "90"
     assert rows["80"][1] == "100" and rows["80"][3] == "960" and rows["80"][4] == "80"
 
 

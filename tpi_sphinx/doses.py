@@ -425,7 +425,10 @@ def last_by_weight(data: dict, weight: float) -> dict:
     lipid, last = data["lipid_emulsion"], data["last"]
     small = weight <= lipid["weight_threshold"]["value"]
     return {
-        "bolus_ml": lipid["bolus_per_kg"]["value"] * weight if small else lipid["bolus_fixed"]["value"],
+        # per kg up to the threshold, but never more than the fixed bolus of heavier patients
+        "bolus_ml": min(lipid["bolus_per_kg"]["value"] * weight, lipid["bolus_fixed"]["value"])
+        if small
+        else lipid["bolus_fixed"]["value"],
         "infusion": (
             f"{number(round(lipid['infusion_per_kg']['value'] * weight, 1))} mL/min"
             if small
