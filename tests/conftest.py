@@ -6,7 +6,10 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,36 @@ def copy_project(copy: Path) -> Path:
 def project_copy(tmp_path) -> Path:
     """A throwaway copy of the sources, for fault injection."""
     return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def served(site):
+    """The built site on a loopback address, as a reader's browser gets it (nothing else is reachable)."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site.outdir))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium (`make browser`), driven by Playwright, headless."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is missing: `make browser` installs it"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (its own storage), closed after the test."""
+    context = browser.new_context()
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -4,12 +4,6 @@ Content-Security-Policy on every page that the pages really satisfy in Chromium,
 and a 404 page."""
 
 import re
-import shutil
-import subprocess
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -115,50 +109,17 @@ def test_every_page_declares_its_content_security_policy_first(site):
         assert first_loading is None or meta.sourceline < first_loading.sourceline, page
 
 
-@pytest.fixture(scope="module")
-def served(site):
-    """The built site on a loopback address, as a reader's browser gets it."""
-    handler = partial(SimpleHTTPRequestHandler, directory=str(site.outdir))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def console_of(url: str, profile: Path) -> str:
-    """Chromium's console output for one page (scripts run, the search finishes)."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is missing: `make browser` installs it"
-    done = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-sync",
-            "--disable-background-networking",
-            "--disable-component-update",
-            f"--user-data-dir={profile}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=3000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+def csp_violations(page, url: str) -> list[str]:
+    """What Chromium reports as violations of the page's Content-Security-Policy while it loads and runs."""
+    found: list[str] = []
+    page.on(
+        "console", lambda message: found.append(message.text) if "Content Security Policy" in message.text else None
     )
-    return "\n".join(line for line in done.stderr.splitlines() if ":CONSOLE" in line)
+    page.goto(url, wait_until="networkidle" if "search.html?" in url else "load")  # the search fetches pages
+    return found
 
 
-def csp_violations(console: str) -> list[str]:
-    return [line for line in console.splitlines() if "Content Security Policy" in line]
-
-
-def test_chromium_reports_a_violation_when_there_is_one(served, site, tmp_path):
+def test_chromium_reports_a_violation_when_there_is_one(served, site, page):
     """The measuring stick works: an inline script and a remote image are reported."""
     bad = site.outdir / "csp-probe.html"
     bad.write_text(
@@ -167,17 +128,13 @@ def test_chromium_reports_a_violation_when_there_is_one(served, site, tmp_path):
         .replace("</body>", '<script>document.title = "x"</script><img src="https://example.org/x.png" alt=""></body>')
     )
     try:
-        assert len(csp_violations(console_of(f"{served}/csp-probe.html", tmp_path / "profile"))) == 2
+        assert len(csp_violations(page, f"{served}/csp-probe.html")) == 2
     finally:
         bad.unlink()
 
 
-def test_no_page_violates_the_policy_in_chromium(served, site, tmp_path):
+def test_no_page_violates_the_policy_in_chromium(served, site, page):
     urls = [f"{served}/{p.relative_to(site.outdir).as_posix()}" for p in html_files(site)]
     urls.append(f"{served}/search.html?q=lidocaine")  # the search runs and fetches page texts
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        consoles = list(pool.map(lambda iu: console_of(iu[1], tmp_path / f"profile{iu[0]}"), enumerate(urls)))
-    violations = {
-        url: csp_violations(console) for url, console in zip(urls, consoles, strict=True) if csp_violations(console)
-    }
+    violations = {url: found for url in urls if (found := csp_violations(page, url))}
     assert not violations
