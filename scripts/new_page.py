@@ -63,7 +63,8 @@ def main() -> None:
     page = new_page(args.docs, args.section, args.name, args.title, args.kind)
     print(
         f"Created {page.relative_to(args.docs.parent)} and listed it in docs/{args.section}/index.md.\n"
-        f"Write it (see CONTRIBUTING.md), run `make check`, then set status: draft."
+        "Write it (CONTRIBUTING.md), delete the outline sentence, set status: draft and reviewed: to the day you\n"
+        "checked it against its sources, add a changelog line, and run `make check`."
     )
 
 
