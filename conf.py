@@ -62,6 +62,7 @@ html_theme = "furo"
 html_title = f"{short_title} {release}"
 html_static_path = ["docs/_static"]
 html_css_files = ["tpi.css"]
+html_favicon = "docs/_static/favicon.svg"  # without one, every browser asks for /favicon.ico and logs a 404
 templates_path = ["docs/_templates"]
 html_last_updated_fmt = None  # review dates come from front matter instead
 html_show_sphinx = False

@@ -173,9 +173,12 @@ def project_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def served(site):
     """The built site on a loopback address, as a reader's browser gets it (nothing else is reachable)."""
-    handler = partial(SimpleHTTPRequestHandler, directory=str(site.outdir))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # no line per request in the test output
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(site.outdir)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

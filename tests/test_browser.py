@@ -1,0 +1,397 @@
+"""The built site in a real browser (Debian's Chromium driven by Playwright, served on 127.0.0.1):
+accessible in light and dark mode (axe-core finds no serious or critical violation on any page),
+no console errors, nothing fetched from another host, a dark mode that toggles and persists, a
+phone layout that never scrolls sideways and whose navigation opens, and landing cards that lead
+to their sections. Each check has a negative case that shows it can fail.
+
+One tour per color scheme visits every page once and records what the other tests assert, so the
+slow part (axe) runs once a page and scheme.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from conftest import ROOT
+
+AXE = Axe()
+BLOCKING = {"serious", "critical"}  # axe's two highest impacts: the site has none
+SCHEMES = ["light", "dark"]
+SEARCH = "search.html?q=lidocaine"  # the search runs, fetches result pages and writes summaries
+PHONE = {"width": 375, "height": 812}
+TABS = min(4, os.cpu_count() or 1)  # axe runs in this many tabs at once
+
+
+def site_pages(site) -> list[str]:
+    """Every HTML page of the built site (search and 404 included), as paths relative to its root."""
+    return sorted(p.relative_to(site.outdir).as_posix() for p in site.outdir.rglob("*.html"))
+
+
+def start_axe(page) -> None:
+    """Start axe-core on the page as it is now, without waiting: tabs in parallel share the work."""
+    page.evaluate(AXE.axe_script)
+    page.evaluate("() => { window.__axe = axe.run({resultTypes: ['violations']}); }")
+
+
+def finish_axe(page) -> list[str]:
+    """The serious and critical violations that axe found on the page, one line each."""
+    found = page.evaluate("() => window.__axe.then(results => results.violations)")
+    return [
+        f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'][:3])}"
+        for v in found
+        if v["impact"] in BLOCKING
+    ]
+
+
+def serious_violations(page) -> list[str]:
+    start_axe(page)
+    return finish_axe(page)
+
+
+@dataclass
+class Watch:
+    """What the tabs of a browser context reported: console errors, uncaught exceptions, requests to other hosts."""
+
+    origin: str
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+    def attach(self, context) -> None:
+        def leaving(url: str) -> bool:
+            return not url.startswith(self.origin + "/") and not url.startswith(("data:", "blob:", "about:"))
+
+        def block(route) -> None:
+            self.outside.append(route.request.url)
+            route.abort()
+
+        def watch(page) -> None:
+            page.on("console", lambda m: self.errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+            page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+
+        context.route(leaving, block)
+        context.on("page", watch)
+
+
+def open_tab(browser, served: str, scheme: str = "light", **options):
+    """A fresh context in the given color scheme (the system setting and Furo's stored choice), watched."""
+    context = browser.new_context(color_scheme=scheme, **options)
+    context.add_init_script(f"try {{ localStorage.setItem('theme', '{scheme}') }} catch (e) {{}}")  # not on about:blank
+    watch = Watch(served)
+    watch.attach(context)
+    return context, context.new_page(), watch
+
+
+def visit(page, url: str) -> None:
+    response = page.goto(url)
+    assert response is not None and response.ok, url
+    if "search.html?" in url:  # wait for the results and their summaries (fetched from the result pages)
+        page.locator("#search-results .search-summary", has_text=re.compile("Search finished|did not match")).wait_for()
+        page.wait_for_load_state("networkidle")
+
+
+@dataclass
+class Tour:
+    scheme: str
+    violations: dict[str, list[str]]  # page: serious or critical axe violations
+    background: dict[str, str]  # page: the body's computed background colour
+    watch: Watch
+
+
+@pytest.fixture(scope="session", params=SCHEMES)
+def tour(request, site, served, browser) -> Tour:
+    """Every page of the site visited once in one color scheme, with axe run on each (a few tabs at a time)."""
+    scheme = request.param
+    context, page, watch = open_tab(browser, served, scheme)
+    tabs = [page] + [context.new_page() for _ in range(TABS - 1)]
+    paths = [*site_pages(site), SEARCH]
+    violations, background = {}, {}
+    for start in range(0, len(paths), len(tabs)):
+        batch = list(zip(tabs, paths[start : start + len(tabs)], strict=False))
+        for tab, path in batch:
+            visit(tab, f"{served}/{path}")
+            background[path] = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+            start_axe(tab)
+        for tab, path in batch:
+            if found := finish_axe(tab):
+                violations[path] = found
+    context.close()
+    return Tour(scheme, violations, background, watch)
+
+
+def is_dark(rgb: str) -> bool:
+    red, green, blue = (int(x) for x in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) < 128
+
+
+def test_axe_finds_no_serious_or_critical_violation_on_any_page(tour):
+    assert {"index.html", "404.html", "search.html", "genindex.html", SEARCH} <= set(tour.background)
+    assert {is_dark(colour) for colour in tour.background.values()} == {tour.scheme == "dark"}  # the scheme applied
+    assert not tour.violations, f"{tour.scheme} mode: {tour.violations}"
+
+
+def test_no_console_error_on_any_page(tour):
+    """Also catches what the Content-Security-Policy blocked: Chromium reports each block as an error."""
+    assert not tour.watch.errors, f"{tour.scheme} mode: {tour.watch.errors}"
+
+
+def test_no_request_leaves_the_local_server(tour):
+    assert not tour.watch.outside, tour.watch.outside
+
+
+def test_axe_reports_a_low_contrast_element_and_an_unlevelled_heading(browser, served):
+    context, page, watch = open_tab(browser, served)
+    visit(page, f"{served}/safety/last.html")
+    page.evaluate(
+        """() => {
+        const article = document.querySelector('article');
+        article.insertAdjacentHTML('afterbegin',
+          '<p style="color:#999;background:#fff">Grey on white: 2.8 to 1</p><p role="heading">Caption</p>');
+    }"""
+    )
+    found = " ".join(serious_violations(page))
+    context.close()
+    assert "color-contrast (serious)" in found and "aria-required-attr (critical)" in found
+
+
+def test_the_watch_catches_console_errors_exceptions_and_outside_requests(browser, served):
+    context, page, watch = open_tab(browser, served, bypass_csp=True)  # so the request reaches the network layer
+    visit(page, f"{served}/index.html")
+    page.evaluate(
+        """() => {
+        console.error('probe: console');
+        setTimeout(() => { throw new Error('probe: exception'); });
+        const img = document.createElement('img');
+        img.src = 'https://example.org/probe.png';
+        document.body.append(img);
+    }"""
+    )
+    page.wait_for_timeout(300)
+    context.close()
+    assert any("probe: console" in e for e in watch.errors)
+    assert any("probe: exception" in e for e in watch.errors)
+    assert any("https://example.org/probe.png" in r for r in watch.outside)
+
+
+def search_results(page) -> list[dict]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('#search-results ul.search li')].map(li => ({
+            href: li.querySelector('a').getAttribute('href'),
+            summary: li.querySelector('p.context')?.textContent.trim() || '',
+        }))"""
+    )
+
+
+def test_search_results_all_get_a_summary_without_errors(browser, served):
+    """Sphinx's makeSearchSummary returns nothing for a result anchored on an empty element (an index
+    entry's target) and appendChild then throws; docs/_static/search-summary.js falls back to the page."""
+    context, page, watch = open_tab(browser, served)
+    visit(page, f"{served}/{SEARCH}")
+    results = search_results(page)
+    context.close()
+    assert any("#index-" in r["href"] for r in results)  # the case that used to fail is among them
+    assert results and all(r["summary"] for r in results), [r["href"] for r in results if not r["summary"]]
+    assert not watch.errors
+
+
+def test_without_the_guard_sphinx_search_throws(browser, served):
+    """The negative case: the same search with docs/_static/search-summary.js blocked. If this fails, Sphinx
+    has fixed makeSearchSummary upstream and the guard (tpi_sphinx/accessibility.py) can go."""
+    context, page, watch = open_tab(browser, served)
+    page.route("**/search-summary.js*", lambda route: route.abort())
+    visit(page, f"{served}/{SEARCH}")
+    context.close()
+    assert any("appendChild" in e for e in watch.errors)
+
+
+def theme(page) -> tuple[str, str | None, bool]:
+    """Furo's theme on the body, the stored choice, and whether the page is painted dark."""
+    body_theme, stored, background = page.evaluate(
+        "[document.body.dataset.theme, localStorage.getItem('theme'), getComputedStyle(document.body).backgroundColor]"
+    )
+    return body_theme, stored, is_dark(background)
+
+
+def test_dark_mode_toggles_and_persists(browser, served):
+    context = browser.new_context(color_scheme="light")  # no stored choice: Furo follows the system
+    page = context.new_page()
+    page.goto(f"{served}/safety/last.html")
+    assert theme(page) == ("auto", None, False)
+    toggle = page.locator(".content-icon-container .theme-toggle")
+    toggle.click()
+    assert theme(page) == ("dark", "dark", True)
+    page.reload()
+    assert theme(page) == ("dark", "dark", True)
+    page.goto(f"{served}/index.html")  # another page keeps the choice
+    assert theme(page) == ("dark", "dark", True)
+    page.locator(".content-icon-container .theme-toggle").click()
+    assert theme(page) == ("light", "light", False)
+    page.reload()
+    assert theme(page) == ("light", "light", False)
+    context.close()
+
+
+def test_dark_mode_follows_the_system_setting(browser, served):
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(f"{served}/safety/last.html")
+    assert theme(page) == ("auto", None, True)
+    context.close()
+
+
+# A page "scrolls sideways" when the document or the column that holds the article (Furo's .content scrolls
+# on its own) is wider than the screen. Inside the article a box may scroll sideways (a wide table in its
+# wrapper, a long line of code), if the box itself fits the screen; anything else that pokes out past the
+# right edge is clipped or scrolls the page.
+SIDEWAYS = """() => {
+    const width = window.innerWidth;
+    const article = document.querySelector('article');
+    const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    const name = el => `${el.tagName.toLowerCase()}${el.className ? '.' + [...el.classList].join('.') : ''}`;
+    const scroller = el => {
+        for (let p = el.parentElement; p && p !== article; p = p.parentElement) if (scrolls(p)) return p;
+        return null;
+    };
+    const out = [];
+    for (let p = article; p; p = p.parentElement)
+        if (p.scrollWidth > p.clientWidth + 1 && (p === document.documentElement || scrolls(p)))
+            out.push(`${name(p)} scrolls sideways (${p.scrollWidth} px wide)`);
+    for (const el of article.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+        const right = (scroller(el) || el).getBoundingClientRect().right;
+        if (right > width + 1) out.push(`${name(scroller(el) || el)} ends at ${Math.round(right)} px`);
+    }
+    for (const wrapper of article.querySelectorAll('.table-wrapper'))
+        if (wrapper.scrollWidth > wrapper.clientWidth && !scrolls(wrapper)) out.push('a wide table is clipped');
+    return [...new Set(out)];
+}"""
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser, served, site):
+    """And every box that scrolls sideways at this width (most tables) can be reached with the keyboard."""
+    context, page, watch = open_tab(browser, served, viewport=PHONE, is_mobile=True, has_touch=True)
+    found = {}
+    for path in site_pages(site):
+        visit(page, f"{served}/{path}")
+        problems = page.evaluate(SIDEWAYS)
+        scroll_rule = AXE.run(page, options={"runOnly": ["scrollable-region-focusable"]}).response["violations"]
+        problems += [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in scroll_rule]
+        if problems:
+            found[path] = problems
+    context.close()
+    assert not found
+    assert not watch.errors
+
+
+def test_wide_tables_scroll_inside_their_box_on_a_phone(browser, served):
+    context, page, watch = open_tab(browser, served, viewport=PHONE, is_mobile=True, has_touch=True)
+    visit(page, f"{served}/procedure/maximum-doses.html")
+    wrappers = page.evaluate(
+        """() => [...document.querySelectorAll('article .table-wrapper')].map(w => ({
+            scrolls: w.scrollWidth > w.clientWidth, right: w.getBoundingClientRect().right,
+            focusable: w.tabIndex === 0, label: w.getAttribute('aria-label')}))"""
+    )
+    wide = [i for i, w in enumerate(wrappers) if w["scrolls"]]
+    assert wide, "no table is wider than a phone: the check proves nothing"
+    assert all(w["right"] <= PHONE["width"] + 1 and w["focusable"] and w["label"] for w in wrappers), wrappers
+    table = page.locator("article .table-wrapper").nth(wide[0])
+    table.focus()  # a keyboard reaches it, and the arrow keys scroll it
+    page.keyboard.press("ArrowRight")
+    expect(table).not_to_have_js_property("scrollLeft", 0)
+    context.close()
+
+
+def test_the_sideways_check_finds_a_page_that_scrolls_and_a_clipped_element(browser, served):
+    context, page, watch = open_tab(browser, served, viewport=PHONE, is_mobile=True)
+    visit(page, f"{served}/safety/last.html")
+    page.evaluate("document.querySelector('article').insertAdjacentHTML('beforeend', '<p style=\"width:600px\">x</p>')")
+    wide = page.evaluate(SIDEWAYS)
+    page.evaluate(
+        """() => { const table = document.querySelector('article .table-wrapper');
+                   table.style.overflowX = 'hidden'; table.querySelector('table').style.minWidth = '900px'; }"""
+    )
+    clipped = page.evaluate(SIDEWAYS)
+    context.close()
+    assert any("scrolls sideways" in p for p in wide) and any("ends at" in p for p in wide)
+    assert "a wide table is clipped" in clipped
+
+
+def test_navigation_opens_on_a_phone(browser, served):
+    context, page, watch = open_tab(browser, served, viewport=PHONE, is_mobile=True, has_touch=True)
+    visit(page, f"{served}/procedure/maximum-doses.html")
+    sidebar = page.locator(".sidebar-drawer")
+    expect(sidebar).not_to_be_in_viewport()  # off screen at first
+    page.locator(".mobile-header label[for='__navigation']").tap()
+    expect(sidebar).to_be_in_viewport(ratio=0.5)
+    page.locator(".sidebar-drawer .sidebar-tree a.reference[href$='safety/index.html']").first.tap()
+    page.wait_for_url("**/safety/index.html")
+    assert page.locator("h1").first.inner_text().strip()
+    context.close()
+    assert not watch.errors
+
+
+def sections() -> set[str]:
+    """The site's sections: the folders of docs/ with an index page."""
+    return {p.parent.name for p in (ROOT / "docs").glob("*/index.md")}
+
+
+def test_landing_cards_lead_to_each_section(browser, served):
+    context, page, watch = open_tab(browser, served)
+    visit(page, f"{served}/index.html")
+    cards = page.locator(".sd-card:has(a.sd-stretched-link)")
+    reached = {}
+    for i in range(cards.count()):
+        title = cards.nth(i).locator(".sd-card-title").inner_text().strip()
+        cards.nth(i).click()  # anywhere on the card, as a reader taps it
+        page.wait_for_load_state()
+        reached[title] = page.url.removeprefix(served + "/")
+        assert page.locator("h1").count() == 1, page.url
+        page.go_back()
+    context.close()
+    assert {f"{s}/index.html" for s in sections()} <= set(reached.values()), reached
+    assert not watch.errors and sections() - {"about"}  # the landing page has cards for more than one section
+
+
+def test_the_section_check_sees_a_missing_card(browser, served, site):
+    """The negative case: a landing page without its Evidence card fails the comparison above."""
+    context, page, watch = open_tab(browser, served)
+    visit(page, f"{served}/index.html")
+    hrefs = page.evaluate(
+        """() => {
+        document.querySelector('.sd-card a.sd-stretched-link[href^="evidence/"]').closest('.sd-col').remove();
+        return [...document.querySelectorAll('.sd-card a.sd-stretched-link')].map(a => a.href);
+    }"""
+    )
+    context.close()
+    reached = {h.removeprefix(served + "/") for h in hrefs}
+    assert not {f"{s}/index.html" for s in sections()} <= reached
+
+
+def test_the_markup_fixes_apply_once_and_label_tables_by_caption():
+    """tpi_sphinx.accessibility on the markup that Sphinx, docutils and Furo write (the axe tour above
+    fails if that markup changes so that the fixes no longer apply)."""
+    from tpi_sphinx.accessibility import focusable_code, focusable_tables, label_captions, list_citations
+
+    caption = '<p class="caption" role="heading"><span class="caption-text">Contents</span></p>'
+    assert label_captions(caption) == label_captions(label_captions(caption))
+    assert 'role="heading" aria-level="2"' in label_captions(caption)
+    entry = '<div role="list" class="citation-list">\n<div class="citation" id="id3" role="doc-biblioentry">'
+    assert list_citations(entry).endswith('<div class="citation" id="id3" role="listitem">')
+    table = (
+        '<div class="table-wrapper colwidths-given docutils container" id="t">\n<table class="docutils align-default">'
+        '<caption><span class="caption-number">Table 3 </span><span class="caption-text">Doses &amp; "caps"</span>'
+        '<a class="headerlink" href="#t">¶</a></caption><tbody></tbody></table></div>'
+        '<div class="table-wrapper docutils container"><table><tbody></tbody></table></div>'
+    )
+    fixed = focusable_tables(table)
+    assert 'id="t" tabindex="0" role="region" aria-label="Table 3 Doses &amp; &quot;caps&quot;">' in fixed
+    assert '<div class="table-wrapper docutils container" tabindex="0" role="region" aria-label="Table">' in fixed
+    assert focusable_tables(fixed) == fixed
+    assert focusable_code('<div class="highlight"><pre><span></span>x</pre>') == (
+        '<div class="highlight"><pre tabindex="0"><span></span>x</pre>'
+    )
+    assert focusable_code('<pre tabindex="0">') == '<pre tabindex="0">'
