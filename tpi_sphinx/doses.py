@@ -496,7 +496,7 @@ TABLES = {
 # -- Numbers typed by hand where only the data file may put them ----------------
 
 # On these pages and in every action card, every number comes from the data file.
-DATA_ONLY_DOCS = ("resources/checklists/",)
+DATA_ONLY_DOCS = ("resources/checklists/", "resources/quick-reference")
 # On patient pages, every quantity (a number with a unit of dose, volume, size or time) does.
 QUANTITY = re.compile(
     r"\d+(?:\.\d+)?(?:\s*(?:–|-|to)\s*\d+(?:\.\d+)?)?\s*(?:%|mg\b|mg/|mL\b|µg|mcg|micrograms?|milligrams?|"
