@@ -78,7 +78,7 @@ check: lint  ## The quick loop before pushing: lint, then the strict HTML build 
 test: $(VENV)/.installed-test tex browser lint  ## Run the whole test suite, PDF and print tests included (as CI does)
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed tex  ## Print clean-build times, page counts and sizes
+bench: $(VENV)/.installed-test tex browser  ## Print clean-build times, page counts and sizes, and search quality
 	$(BIN)/python scripts/bench.py
 
 new-page:  ## Start a page: make new-page SECTION=safety NAME=topic-name [TITLE="Topic name"] [KIND=clinical]

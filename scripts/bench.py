@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Clean-build timings and sizes of the site, the PDF book and the EPUB (`make bench`).
+"""Clean-build timings and sizes of the site, the PDF book and the EPUB, and search quality (`make bench`).
 
 Each output is built from scratch into a temporary folder through the
 Makefile, exactly as a writer builds it, and timed; the figures are printed,
-not asserted. Run with --repeat N to see the spread.
+not asserted. Run with --repeat N to see the spread. After the site is built,
+its search runs in Chromium on the query set of tests/data/search-queries.yaml
+(tests/test_search_quality.py, which asserts the goals) and the top-3 rate, the
+mean reciprocal rank and the median time to results are printed.
 """
 
 import argparse
 import re
+import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
+import threading
 import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +56,34 @@ def describe(target: str, folder: Path) -> str:
     return f"{size(epub)}"
 
 
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def search_figures(site: Path) -> str:
+    """The site's search in Chromium on the query set: top-3 rate, mean reciprocal rank, median time."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    try:
+        from playwright.sync_api import sync_playwright
+        from test_search_quality import load_queries, measure
+    except ImportError as missing:
+        return f"not measured ({missing.name} is missing: make test installs it)"
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        return "not measured (Chromium is missing: make browser)"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            figures = measure(browser.new_page(), f"http://127.0.0.1:{server.server_address[1]}", load_queries())
+            browser.close()
+    finally:
+        server.shutdown()
+    return figures.summary()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="clean builds per output (default 1)")
@@ -63,8 +99,12 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 times.append(build(target, Path(tmp)))
                 result = describe(target, Path(tmp))
+                if target == "html" and len(times) == 1:
+                    search = search_figures(Path(tmp) / "html")
         spread = f"{min(times):.1f}-{max(times):.1f}" if len(times) > 1 else ""
         print(f"{target:<6} {statistics.median(times):>10.1f} {spread:>13}  {result}")
+        if target == "html":
+            print(f"search {'':>24}  {search}")
 
 
 if __name__ == "__main__":
