@@ -9,9 +9,16 @@ One module a job:
 - ``citations``: the author-year bibliography style.
 - ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
+- ``calculator``: the ``{dose-calculator}`` form (maximum doses, mixtures, lipid emulsion by weight),
+  computed in the browser by ``docs/_static/calculator.js`` from the published ``data/doses.json``.
 - ``book``: the PDF book: appendices printed once, tables that break across pages.
 - ``searchindex``: index entries kept in the search index on incremental builds.
+- ``searchterms``: search terms (abbreviations, brand names, lay words, codes) fed into the search index,
+  and the search ranking.
+- ``glossarytips``: glossary definitions shown on hover, focus or tap, from the glossary itself.
 - ``contentpolicy``: the site's Content-Security-Policy (nothing loads from another origin).
+- ``accessibility``: fixes to the markup of Sphinx, docutils and Furo that axe-core reports (navigation
+  captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
 """
@@ -19,17 +26,21 @@ One module a job:
 from sphinx.application import Sphinx
 
 from . import (
+    accessibility,
     bibliography,
     book,
+    calculator,
     citations,
     contentpolicy,
     doses,
     evidencegaps,
     frontmatter,
+    glossarytips,
     grades,
     keypoints,
     rawhtml,
     searchindex,
+    searchterms,
 )
 
 
@@ -42,10 +53,14 @@ def setup(app: Sphinx) -> dict:
         evidencegaps,
         grades,
         doses,
+        calculator,
         book,
         contentpolicy,
+        accessibility,
+        glossarytips,
         rawhtml,
         searchindex,
+        searchterms,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
