@@ -295,3 +295,10 @@ def test_the_linter_and_the_build_refuse_the_same_raw_html(project_copy, tmp_pat
         if (m := re.search(r"raw-html-test\.md:(\d+): WARNING: (TPI\d+) ", w))
     }
     assert reported == {(line, code) for line, code in EXPECTED.items()}, build.warnings
+
+
+def test_the_site_build_does_not_need_the_lint_tools():
+    """`make html` installs requirements.txt only: the Sphinx package must import without codespell."""
+    blocked = "import sys; sys.modules['codespell_lib'] = None; import tpi_sphinx, tpi_sphinx.rawhtml"
+    done = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
