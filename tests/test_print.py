@@ -28,10 +28,25 @@ CHECKLISTS = [
 PAPERS = ["A4", "letter"]
 
 
-def print_to_pdf(site, page: str, paper: str, out: Path) -> PdfReader:
-    """Print one page of the site as a reader would, on the given paper size."""
+def headless_chromium(profile: Path) -> list[str]:
+    """The command line of a headless Chromium that stays off the network, with its own profile."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Chromium is missing: `make browser` installs it"
+    return [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-background-networking",
+        "--disable-component-update",
+        f"--user-data-dir={profile}",
+    ]
+
+
+def print_to_pdf(site, page: str, paper: str, out: Path) -> PdfReader:
+    """Print one page of the site as a reader would, on the given paper size."""
     html = site.outdir / f"{page}.html"
     on_paper = html.with_name(f"{html.stem}.print-{paper}.html")  # same folder, so relative links still work
     on_paper.write_text(
@@ -40,15 +55,7 @@ def print_to_pdf(site, page: str, paper: str, out: Path) -> PdfReader:
     )
     subprocess.run(
         [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-sync",
-            "--disable-background-networking",
-            "--disable-component-update",
-            f"--user-data-dir={out.parent / 'profile'}",
+            *headless_chromium(out.parent / "profile"),
             "--no-pdf-header-footer",
             f"--print-to-pdf={out}",
             on_paper.as_uri(),
@@ -128,7 +135,6 @@ PHONE = (390, 844)  # CSS pixels of a common phone; headless Chromium's window i
 def on_phone(site, page: str, selector: str, tmp_path: Path) -> dict:
     """Where an element sits on the first screen of a phone: the page is loaded in headless
     Chromium at the phone's size and a script reports the element's box."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     html = site.outdir / f"{page}.html"
     probe = html.with_name(f"{html.stem}.phone.html")
     script = (
@@ -150,15 +156,7 @@ def on_phone(site, page: str, selector: str, tmp_path: Path) -> dict:
         encoding="utf-8",
     )
     args = [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-background-networking",
-        "--disable-component-update",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        *headless_chromium(tmp_path / "profile"),
         f"--window-size={PHONE[0]},{PHONE[1]}",
         "--hide-scrollbars",
         "--virtual-time-budget=3000",

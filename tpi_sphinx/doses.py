@@ -25,6 +25,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.nodes import traverse_parent
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +66,20 @@ def is_quantity(node) -> bool:
     return isinstance(node, dict) and "value" in node
 
 
-def quantities(node, path: str = "") -> Iterator[tuple[str, dict]]:
-    """Every (dotted path, quantity) in the data, depth first."""
-    if is_quantity(node):
-        yield path, node
-    elif isinstance(node, dict):
+def walk(node, path: str = "") -> Iterator[tuple[str, object]]:
+    """Every (dotted path, node) of the data, depth first, the node before its children."""
+    yield path, node
+    if isinstance(node, dict):
         for key, child in node.items():
-            yield from quantities(child, f"{path}.{key}" if path else str(key))
+            yield from walk(child, f"{path}.{key}" if path else str(key))
     elif isinstance(node, list):
         for index, child in enumerate(node):
-            yield from quantities(child, f"{path}[{index}]")
+            yield from walk(child, f"{path}[{index}]")
+
+
+def quantities(node, path: str = "") -> Iterator[tuple[str, dict]]:
+    """Every (dotted path, quantity) in the data, depth first."""
+    return ((p, n) for p, n in walk(node, path) if is_quantity(n))
 
 
 def problems(data: dict, bib_keys: set[str]) -> list[str]:
@@ -119,16 +124,9 @@ def problems(data: dict, bib_keys: set[str]) -> list[str]:
 MAX_PLAUSIBLE_WEIGHT_KG = 150  # a per-kg limit whose total cap is reached only above this weight is a typo
 
 
-def _numbers(node, path: str = "") -> Iterator[tuple[str, float]]:
+def _numbers(node) -> Iterator[tuple[str, float]]:
     """Every (dotted path, number) in the data: the values of quantities and the plain numbers."""
-    if isinstance(node, dict):
-        for key, child in node.items():
-            yield from _numbers(child, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list):
-        for index, child in enumerate(node):
-            yield from _numbers(child, f"{path}[{index}]")
-    elif isinstance(node, (int, float)) and not isinstance(node, bool):
-        yield path, node
+    return ((p, n) for p, n in walk(node) if isinstance(n, (int, float)) and not isinstance(n, bool))
 
 
 def implausible(data: dict) -> list[str]:
@@ -515,15 +513,6 @@ SKIP = (
 )
 
 
-def _inside(node: nodes.Node, test) -> bool:
-    """True if the node or one of its ancestors passes ``test``."""
-    while node is not None:
-        if test(node):
-            return True
-        node = node.parent
-    return False
-
-
 def _from_data_or_not_text(node: nodes.Node) -> bool:
     return isinstance(node, SKIP) or (
         isinstance(node, (nodes.inline, nodes.table)) and bool({"dose", "dose-table"} & set(node["classes"]))
@@ -539,10 +528,10 @@ def hand_typed(doctree: nodes.document, docname: str, kind: str) -> list[tuple[n
     every_number = docname.startswith(DATA_ONLY_DOCS)
     found = []
     for text in doctree.findall(nodes.Text):
-        if _inside(text, _from_data_or_not_text):
+        if any(map(_from_data_or_not_text, traverse_parent(text))):  # the node or an ancestor
             continue
         content = text.astext()
-        if every_number or _inside(text, _action_card):
+        if every_number or any(map(_action_card, traverse_parent(text))):
             found += [(text.parent, m.group(0)) for m in re.finditer(r"\d+(?:[.,]\d+)*", content)]
         elif kind == "patient":
             found += [(text.parent, m.group(0)) for m in QUANTITY.finditer(content)]

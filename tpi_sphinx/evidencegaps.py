@@ -18,6 +18,7 @@ import re
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.nodes import traverse_parent
 
 from .keypoints import TitledBox
 
@@ -42,14 +43,6 @@ class EvidenceGaps(TitledBox):
 
 def _is_gaps(node: nodes.Node) -> bool:
     return isinstance(node, nodes.admonition) and "evidence-gaps" in node["classes"]
-
-
-def _inside(node: nodes.Node, test) -> bool:
-    while node is not None:
-        if test(node):
-            return True
-        node = node.parent
-    return False
 
 
 def _after(node: nodes.Node) -> list[nodes.Node]:
@@ -95,7 +88,7 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
                 )
                 break
     for text in doctree.findall(nodes.Text):
-        if _inside(text, lambda n: _is_gaps(n) or isinstance(n, (nodes.literal, nodes.literal_block))):
+        if any(_is_gaps(n) or isinstance(n, (nodes.literal, nodes.literal_block)) for n in traverse_parent(text)):
             continue
         if match := NARRATION.search(text.astext()):
             logger.warning(
