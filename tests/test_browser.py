@@ -1,7 +1,8 @@
 """The built site in a real browser (Debian's Chromium driven by Playwright, served on 127.0.0.1):
 accessible in light and dark mode (axe-core finds no serious or critical violation on any page),
 no console errors, nothing fetched from another host, a dark mode that toggles and persists, a
-phone layout that never scrolls sideways and whose navigation opens, and landing cards that lead
+phone layout that never scrolls sideways, shows the key points on the first screen and whose
+navigation opens, and landing cards that lead
 to their sections. Each check has a negative case that shows it can fail.
 
 One tour per color scheme visits every page once and records what the other tests assert, so the
@@ -271,20 +272,59 @@ SIDEWAYS = """() => {
 }"""
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser, served, site):
-    """And every box that scrolls sideways at this width (most tables) can be reached with the keyboard."""
-    context, page, watch = open_tab(browser, served, viewport=PHONE, is_mobile=True, has_touch=True)
-    found = {}
+FIRST_LINES = """() => {
+    const first = document.querySelector('article .action-card li, article .key-points li');
+    return first && first.getBoundingClientRect().bottom;
+}"""
+SMALL_PHONE = {"width": 375, "height": 667}  # the smallest screen in common use
+
+
+@dataclass
+class PhoneTour:
+    sideways: dict[str, list[str]]  # page: what scrolls sideways or is clipped
+    first_point: dict[str, float | None]  # page: where its first key point (or action step) ends, in px
+    watch: Watch
+
+
+@pytest.fixture(scope="session")
+def phone_tour(browser, served, site) -> PhoneTour:
+    """Every page visited once on a small phone."""
+    context, page, watch = open_tab(browser, served, viewport=SMALL_PHONE, is_mobile=True, has_touch=True)
+    sideways, first_point = {}, {}
     for path in site_pages(site):
         visit(page, f"{served}/{path}")
         problems = page.evaluate(SIDEWAYS)
         scroll_rule = AXE.run(page, options={"runOnly": ["scrollable-region-focusable"]}).response["violations"]
         problems += [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in scroll_rule]
         if problems:
-            found[path] = problems
+            sideways[path] = problems
+        first_point[path] = page.evaluate(FIRST_LINES)
     context.close()
-    assert not found
-    assert not watch.errors
+    return PhoneTour(sideways, first_point, watch)
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone_tour):
+    """And every box that scrolls sideways at this width (most tables) can be reached with the keyboard."""
+    assert not phone_tour.sideways
+    assert not phone_tour.watch.errors
+
+
+def test_key_points_are_on_the_first_screen_of_a_phone(phone_tour, site):
+    """The first key point (on the LAST page, the first step of the action card) ends above the fold."""
+    clinical = [p for p, bottom in phone_tour.first_point.items() if bottom is not None]
+    assert "safety/last.html" in clinical and "procedure/maximum-doses.html" in clinical
+    assert len(clinical) >= 25, clinical
+    below = {p: b for p, b in phone_tour.first_point.items() if b is not None and b > SMALL_PHONE["height"]}
+    assert not below, f"first key point below the first screen: {below}"
+
+
+def test_the_fold_check_sees_key_points_pushed_down(browser, served):
+    context, page, watch = open_tab(browser, served, viewport=SMALL_PHONE, is_mobile=True)
+    visit(page, f"{served}/procedure/maximum-doses.html")
+    assert page.evaluate(FIRST_LINES) <= SMALL_PHONE["height"]
+    page.evaluate("document.querySelector('article h1').style.fontSize = '6em'")  # the 0.1.0 title, and more
+    assert page.evaluate(FIRST_LINES) > SMALL_PHONE["height"]
+    context.close()
 
 
 def test_wide_tables_scroll_inside_their_box_on_a_phone(browser, served):

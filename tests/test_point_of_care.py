@@ -113,6 +113,33 @@ def test_the_emergency_link_is_one_tap_from_anywhere_on_a_phone(browser, served,
         context.close()
 
 
+def test_search_is_one_tap_from_anywhere_on_a_phone(browser, served):
+    """The header's search icon opens the search page on a box ready to type in (furo keeps the
+    sidebar's box inside the menu on a phone)."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{served}/rehabilitation/aftercare.html")
+        page.evaluate("window.scrollTo(0, 3000)")
+        icon = page.locator("header.mobile-header a.header-search-link")
+        assert icon.is_visible() and icon.get_attribute("aria-label") == "Search"
+        box = icon.bounding_box()
+        assert box["height"] >= 24 and box["width"] >= 24
+        icon.tap()
+        page.wait_for_url("**/search.html")
+        field = page.locator("article form.page-search input[name=q]")
+        assert field.is_visible() and field.evaluate("e => e === document.activeElement")
+        page.keyboard.type("apixaban")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"search\.html\?q=apixaban"))
+        first = page.locator("#search-results li a").first
+        first.wait_for()
+        assert "safety/special-populations.html" in first.get_attribute("href")
+        assert page.locator("article form.page-search input[name=q]").input_value() == "apixaban"
+    finally:
+        context.close()
+
+
 def test_the_emergency_link_sits_above_the_content_on_a_wide_screen_and_is_not_printed(page, served):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{served}/background/diagnosis.html")
