@@ -3,6 +3,8 @@
 One module a job:
 
 - ``frontmatter``: the page front matter schema, checked on every build, and the review line.
+- ``pagehistory``: each page's last change (from git) and a "review due" notice past the review interval.
+- ``release``: the version, from ``releases.toml`` and git; ``changelog``: no data-file change unannounced.
 - ``keypoints``: the ``{key-points}`` box that opens every clinical page, and the ``{action-card}``.
 - ``evidencegaps``: the ``{evidence-gaps}`` box, and no editing history in clinical text.
 - ``grades``: the ``{sort}`` role for SORT evidence grades.
@@ -38,6 +40,7 @@ from . import (
     glossarytips,
     grades,
     keypoints,
+    pagehistory,
     rawhtml,
     searchindex,
     searchterms,
@@ -49,6 +52,7 @@ def setup(app: Sphinx) -> dict:
         citations,
         bibliography,
         frontmatter,
+        pagehistory,
         keypoints,
         evidencegaps,
         grades,
