@@ -5,6 +5,7 @@ templates, static files and the bibliography are relative to this file, while
 images, toctree entries and ``exclude_patterns`` are relative to ``docs/``.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -60,6 +61,7 @@ bibtex_reference_style = "tpi"  # "(Shah et al. 2015)", registered by tpi_sphinx
 
 # -- HTML (furo) -----------------------------------------------------------------
 html_theme = "furo"
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")  # the address in "Cite this page"
 html_title = f"{short_title} {release}"
 html_static_path = ["docs/_static"]
 html_css_files = ["tpi.css"]
@@ -76,6 +78,7 @@ notfound_context = {
 }
 html_context = {
     "released": build.released is not None,  # dev builds say "(unreleased)" beside the version
+    "release_date": build.released.isoformat() if build.released else None,
     "content_license": content_license,
     "content_license_url": content_license_url,
 }

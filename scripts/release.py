@@ -5,8 +5,8 @@
    changelog (docs/about/versions.md) has an entry `### VERSION`; it names every number of the data file
    that changed since the newest release (tpi_sphinx/changelog.py); `make test` passes (skip with
    --no-tests only to rehearse).
-2. Dates the entry's heading ("### 0.2.0 (unreleased)" becomes "### 0.2.0 (2026-11-26)") and commits it:
-   that commit carries the release.
+2. Dates the entry's heading ("### 0.2.0 (unreleased)" becomes "### 0.2.0 (2026-11-26)"), sets the
+   version and date in CITATION.cff, and commits both: that commit carries the release.
 3. Records the release (version, date, that commit) in releases.toml, commits it, and tags the
    recording commit vVERSION (its content is the release's: a build of it, or of the tag, is VERSION).
 Nothing is pushed: push main and the tag when you are content (`git push origin main vVERSION`).
@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CITATION = ROOT / "CITATION.cff"
 sys.path.insert(0, str(ROOT))
 
 from tpi_sphinx import changelog, release  # noqa: E402
@@ -55,7 +56,11 @@ def date_the_entry(version: str, today: datetime.date) -> None:
     text = changelog.CHANGELOG.read_text(encoding="utf-8")
     heading = re.compile(rf"^### {re.escape(version)}\b.*$", re.MULTILINE)
     changelog.CHANGELOG.write_text(heading.sub(f"### {version} ({today.isoformat()})", text, count=1), "utf-8")
-    git("add", str(changelog.CHANGELOG))
+    cff = CITATION.read_text(encoding="utf-8")
+    cff = re.sub(r'^version: ".*"$', f'version: "{version}"', cff, count=1, flags=re.MULTILINE)
+    cff = re.sub(r'^date-released: ".*"$', f'date-released: "{today.isoformat()}"', cff, count=1, flags=re.MULTILINE)
+    CITATION.write_text(cff, encoding="utf-8")
+    git("add", str(changelog.CHANGELOG), str(CITATION))
     if git("status", "--porcelain"):
         git("commit", "-q", "-m", f"Changelog: {version} released on {today.isoformat()}")
 

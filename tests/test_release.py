@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT
 from tpi_sphinx import changelog, release
@@ -168,6 +169,7 @@ def project(repo) -> Path:
     (repo / "docs" / "data").mkdir(parents=True)
     (repo / "docs" / "about").mkdir()
     (repo / ".gitignore").write_text("__pycache__/\n", encoding="utf-8")
+    subprocess.run(["cp", str(ROOT / "CITATION.cff"), str(repo)], check=True)
     dose = "lidocaine:\n  per_kg: {value: 4.5, unit: mg/kg, source: [a]}\n"
     log = "# Versions\n\n## Changelog\n\n### 0.1.0 (2026-11-25)\n\nFirst.\n"
     first = commit(repo, "0.1.0", **{"docs/data/doses.yaml": dose, "docs/about/versions.md": log})
@@ -202,6 +204,8 @@ def test_make_release_dates_the_entry_records_the_release_and_tags_it(project):
     done = make_release(project, "0.2.0")
     assert done.returncode == 0, done.stderr
     assert "### 0.2.0 (2026-11-26)" in (project / "docs/about/versions.md").read_text(encoding="utf-8")
+    cff = yaml.safe_load((project / "CITATION.cff").read_text(encoding="utf-8"))
+    assert (cff["version"], cff["date-released"]) == ("0.2.0", "2026-11-26")
     newest = release.releases(project / "releases.toml")[-1]
     assert (newest.version, newest.date) == ("0.2.0", datetime.date(2026, 11, 26))
     assert newest.commit == git(project, "rev-parse", "HEAD~1"), "the dated changelog commit carries it"
@@ -237,3 +241,14 @@ def test_make_release_refuses(project, version, change, message):
     done = make_release(project, version)
     assert done.returncode != 0 and message in done.stderr, done.stderr
     assert git(project, "rev-parse", "HEAD") == before and git(project, "tag") == ""
+
+
+def test_citation_cff_names_the_newest_release_and_the_title_of_conf():
+    import conf
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    newest = release.releases()[-1]
+    assert (cff["version"], cff["date-released"]) == (newest.version, newest.date.isoformat())
+    assert cff["title"] == conf.project
+    assert cff["authors"] == [{"name": conf.author}]
+    assert cff["license"] == conf.content_license.replace(" ", "-")

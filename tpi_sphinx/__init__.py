@@ -9,6 +9,7 @@ One module a job:
 - ``evidencegaps``: the ``{evidence-gaps}`` box, and no editing history in clinical text.
 - ``grades``: the ``{sort}`` role for SORT evidence grades.
 - ``citations``: the author-year bibliography style.
+- ``citethis``: "Cite this page" on every page and the ``{cite-this-version}`` block, APA and BibTeX.
 - ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
 - ``calculator``: the ``{dose-calculator}`` form (maximum doses, mixtures, lipid emulsion by weight),
@@ -33,6 +34,7 @@ from . import (
     book,
     calculator,
     citations,
+    citethis,
     contentpolicy,
     doses,
     evidencegaps,
@@ -50,6 +52,7 @@ from . import (
 def setup(app: Sphinx) -> dict:
     for module in (
         citations,
+        citethis,
         bibliography,
         frontmatter,
         pagehistory,
