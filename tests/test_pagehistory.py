@@ -43,7 +43,7 @@ def test_every_page_shows_its_last_change_from_git(site):
             ["git", "log", "-1", "--format=%cs", "--", f"docs/{page}.md"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
         soup = BeautifulSoup((site.outdir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
-        assert soup.select_one(".page-review-changed").get_text() == f"Last changed {expected}", page
+        assert soup.select_one("article .page-changed").get_text() == f"Last changed {expected}", page
 
 
 def test_no_page_of_this_version_is_due_for_review(site):

@@ -1,5 +1,5 @@
-"""Each page's history at its top: when its source file last changed (from git) and, when its review is
-older than the review interval, a "review due" notice.
+"""Each page's history: at its foot, when its source file last changed (from git); at its top, when its
+review is older than the review interval, a "review due" notice.
 
 - The last change is the date of the newest commit that touched the page's source file, read with one
   ``git log`` for the whole tree per build. Where there is no git (a copy of one commit, as
