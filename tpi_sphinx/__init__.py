@@ -3,6 +3,7 @@
 One module a job:
 
 - ``frontmatter``: the page front matter schema, checked on every build, and the review line.
+- ``pagechanges``: ``versionadded``/``versionchanged`` notes of clinical changes, listed by ``{page-changes}``.
 - ``pagehistory``: each page's last change (from git) and a "review due" notice past the review interval.
 - ``release``: the version, from ``releases.toml`` and git; ``changelog``: no data-file change unannounced.
 - ``keypoints``: the ``{key-points}`` box that opens every clinical page, and the ``{action-card}``.
@@ -42,6 +43,7 @@ from . import (
     glossarytips,
     grades,
     keypoints,
+    pagechanges,
     pagehistory,
     rawhtml,
     searchindex,
@@ -56,6 +58,7 @@ def setup(app: Sphinx) -> dict:
         bibliography,
         frontmatter,
         pagehistory,
+        pagechanges,
         keypoints,
         evidencegaps,
         grades,
