@@ -92,3 +92,17 @@ def test_a_mirror_address_fails_the_build_naming_the_line(project_copy, tmp_path
     )
     build = sphinx_build(project_copy, tmp_path / "out")
     assert any(f"docs/references.bib:{line}" in w and "scribd" in w for w in build.warnings), build.warnings
+
+
+def test_the_fast_surname_renders_every_name_as_pybtex_does():
+    """citations._surname renders with a cached plain-text backend (looking the backend up on every call
+    cost seconds a build); every name in the bibliography comes out as pybtex's own render_as("text")."""
+    from pybtex.richtext import Text
+
+    from tpi_sphinx import citations
+
+    people = [p for e in sources.bibliography().entries.values() for ps in e.persons.values() for p in ps]
+    assert len(people) > 300
+    for person in people:
+        latex = " ".join(person.prelast_names + person.last_names)
+        assert citations._surname(person) == Text.from_latex(latex).render_as("text"), latex

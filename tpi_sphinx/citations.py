@@ -11,9 +11,11 @@ provenance record and is never printed. Titles print as written in the .bib file
 """
 
 import dataclasses
+import functools
 import unicodedata
 from collections import Counter
 
+from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.database import Entry
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
@@ -27,10 +29,16 @@ from sphinxcontrib.bibtex.style.referencing import BracketStyle, GroupReferenceS
 from sphinxcontrib.bibtex.style.referencing.basic_author_year import BasicAuthorYearTextualReferenceStyle
 from sphinxcontrib.bibtex.style.referencing.basic_label import BasicLabelParentheticalReferenceStyle
 
+_PLAIN_TEXT = PlainTextBackend()  # render_as("text") would look the backend up among entry points on every call
+
+
+@functools.cache
+def _plain(latex: str) -> str:
+    return Text.from_latex(latex).render(_PLAIN_TEXT)
+
 
 def _surname(person) -> str:
-    latex = " ".join(person.prelast_names + person.last_names)
-    return Text.from_latex(latex).render_as("text")
+    return _plain(" ".join(person.prelast_names + person.last_names))
 
 
 def _authors(entry: Entry) -> str:
