@@ -77,8 +77,7 @@ notfound_context = {
     "<a href='/index.html'>contents</a> or <a href='/search.html'>search</a> for the topic.</p>",
 }
 html_context = {
-    "released": build.released is not None,  # dev builds say "(unreleased)" beside the version
-    "release_date": build.released.isoformat() if build.released else None,
+    "release_date": build.released.isoformat() if build.released else None,  # None: "(unreleased)"
     "content_license": content_license,
     "content_license_url": content_license_url,
 }

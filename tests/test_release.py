@@ -252,3 +252,22 @@ def test_citation_cff_names_the_newest_release_and_the_title_of_conf():
     assert cff["title"] == conf.project
     assert cff["authors"] == [{"name": conf.author}]
     assert cff["license"] == conf.content_license.replace(" ", "-")
+
+
+def test_every_page_shows_the_version_and_whether_it_is_released(site):
+    from bs4 import BeautifulSoup
+
+    import conf
+
+    expected = f"Version {conf.release}" + (
+        f", {conf.html_context['release_date']}" if conf.html_context["release_date"] else " (unreleased)"
+    )
+    pages = [
+        p for p in site.outdir.rglob("*.html") if "_static" not in p.parts and p.stem not in ("search", "genindex")
+    ]
+    wrong = []
+    for path in pages:
+        line = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one(".page-review-version")
+        if not line or line.get_text() != expected:
+            wrong.append(str(path.relative_to(site.outdir)))
+    assert len(pages) > 40 and wrong == []
