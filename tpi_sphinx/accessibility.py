@@ -17,6 +17,10 @@ markup is made, narrow enough that a change upstream shows up in that test:
   serious; on a phone most tables scroll). Each table wrapper becomes a labelled,
   focusable region (``tabindex="0"``, ``role="region"``, ``aria-label`` from the table's
   caption) and each ``<pre>`` focusable, so they scroll with the arrow keys.
+- Furo wraps each table (and each displayed equation) in a ``div`` and copies the table's
+  attributes onto it, its IDs too, so a named table's ID appeared twice on the page (Nu Html
+  Checker: duplicate ID; a deep link and ``aria-labelledby`` may pick either). The IDs stay
+  on the table and leave the wrapper (``UniqueWrapperIds``, after Furo's transform).
 - Sphinx's search (``searchtools.js``) throws on a result whose anchor points at an
   empty element, such as the target of an index entry: ``makeSearchSummary`` returns
   nothing there and ``appendChild`` fails. ``docs/_static/search-summary.js``, loaded
@@ -26,7 +30,9 @@ markup is made, narrow enough that a change upstream shows up in that test:
 import html
 import re
 
+from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 SEARCH_FIX = "search-summary.js"  # in docs/_static
 
@@ -71,6 +77,19 @@ def focusable_code(markup: str) -> str:
     return _PRE.sub('<pre tabindex="0"', markup)
 
 
+class UniqueWrapperIds(SphinxPostTransform):
+    """Remove from Furo's table and math wrappers the IDs that the element inside keeps."""
+
+    formats = ("html",)
+    default_priority = 510  # after furo.WrapTableAndMathInAContainerTransform (500)
+
+    def run(self, **kwargs) -> None:
+        for wrapper in self.document.findall(nodes.container):
+            if {"table-wrapper", "math-wrapper"} & set(wrapper["classes"]) and wrapper.children:
+                inner = set(wrapper[0]["ids"])
+                wrapper["ids"] = [id_ for id_ in wrapper["ids"] if id_ not in inner]
+
+
 def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if app.builder.format != "html":
         return
@@ -84,4 +103,5 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
 
 
 def setup(app: Sphinx) -> None:
+    app.add_post_transform(UniqueWrapperIds)
     app.connect("html-page-context", _fix_page, priority=600)  # after Furo's navigation tree
