@@ -24,6 +24,8 @@ release, version, release_line = build.release, build.version, build.line
 content_license = "CC BY-SA 4.0"
 content_license_url = "https://creativecommons.org/licenses/by-sa/4.0/"
 
+language = "en"  # the HTML lang attribute, and /Lang of the PDF book
+
 # -- Extensions ----------------------------------------------------------------
 extensions = [
     "myst_parser",  # MyST Markdown sources
@@ -113,6 +115,10 @@ latex_elements = {
   pdfsubject={{Myofascial trigger point injection: diagnosis, procedure, safety, rehabilitation, evidence}},
   pdfkeywords={{trigger point injection; myofascial pain syndrome; local anesthetic; version {release}}},
 }}}}
+\hypersetup{{
+  pdflang={{{language}}},  % the language that screen readers read the text in
+  pdfdisplaydoctitle=true,  % the title, not the file name, in the viewer's title bar
+}}
 """,
     "sphinxsetup": ",".join(
         [

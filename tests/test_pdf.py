@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 from bs4 import BeautifulSoup
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import IndirectObject
 from test_print import action_card
 
@@ -69,6 +69,24 @@ def test_metadata_names_title_author_version_subject_and_keywords(reader):
     assert meta.author == conf.author
     assert "trigger point injection" in meta.subject.lower()
     assert conf.release in meta["/Keywords"]
+
+
+def language_and_title_display(reader: PdfReader) -> tuple[str | None, bool]:
+    """The document language (/Lang of the catalog) and whether viewers show the title, not the file name."""
+    catalog = reader.trailer["/Root"]
+    preferences = catalog.get("/ViewerPreferences", {})
+    return catalog.get("/Lang"), bool(preferences.get("/DisplayDocTitle", False))
+
+
+def test_the_book_declares_its_language_and_shows_its_title(reader):
+    assert language_and_title_display(reader) == (conf.language, True)
+
+
+def test_a_pdf_without_them_is_reported(tmp_path):
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(tmp_path / "plain.pdf")
+    assert language_and_title_display(PdfReader(tmp_path / "plain.pdf")) == (None, False)
 
 
 def test_outline_has_every_chapter_then_the_appendices_and_index(chapters, env):
