@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .build import FORMATS, VersionsFailed, build_site
 from .manifest import ManifestError, versions
+from .site import LayoutError
 
 
 def formats(value: str) -> tuple[str, ...]:
@@ -39,7 +40,7 @@ def main() -> int:
     try:
         found = versions(root)
         build_site(root, out, found, args.formats, out.with_name(f"{out.name}-logs"), args.sequential)
-    except ManifestError as error:
+    except (ManifestError, LayoutError) as error:
         print(f"make versions: {error}", file=sys.stderr)
         return 1
     except VersionsFailed as failed:

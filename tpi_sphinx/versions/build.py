@@ -15,6 +15,7 @@ driver here records every failure and checks that every version has its ``index.
 site is put together, and raises ``VersionsFailed`` naming the versions otherwise.
 """
 
+import asyncio
 import os
 import shutil
 import sys
@@ -118,7 +119,7 @@ class Versions(Git):
 class Driver(DefaultDriver):
     """sphinx-polyversion's driver, which records failures and puts the site together only if none."""
 
-    def __init__(self, root: Path, output_dir: Path, versions: list[Version], builder: MakeBuilder):
+    def __init__(self, root: Path, output_dir: Path, versions: list[Version], builder: Builder):
         self.versions = {version.name: version for version in versions}
         super().__init__(
             root,
@@ -131,15 +132,17 @@ class Driver(DefaultDriver):
         )
         self.built: dict[str, Built] = {}
         self.failed: dict[str, str] = {}
+        self.slots = asyncio.Semaphore(os.cpu_count() or 1)  # polyversion alone starts every build at once
 
     async def build_revision(self, rev: GitRef) -> None:
         version = self.versions[rev.name]
-        say(f"building {version.name} ({version.label}, commit {version.commit[:10]})")
-        try:
-            await super().build_revision(rev)
-        except Exception as error:  # a failed checkout: polyversion would abandon the whole run
-            self.failed[rev.name] = f"{type(error).__name__}: {error}"
-            say(f"{rev.name} FAILED: {self.failed[rev.name]}")
+        async with self.slots:
+            say(f"building {version.name} ({version.label}, commit {version.commit[:10]})")
+            try:
+                await super().build_revision(rev)
+            except Exception as error:  # a failed checkout: polyversion would abandon the whole run
+                self.failed[rev.name] = f"{type(error).__name__}: {error}"
+                say(f"{rev.name} FAILED: {self.failed[rev.name]}")
 
     def build_failed(self, rev: GitRef, exc_info) -> None:
         self.failed[rev.name] = str(exc_info[1])
@@ -172,5 +175,6 @@ def build_site(
     if root.resolve().is_relative_to(output_dir.resolve()):
         raise ValueError(f"{output_dir} holds the repository; give a folder for the site")
     shutil.rmtree(output_dir, ignore_errors=True)
+    shutil.rmtree(logs, ignore_errors=True)
     builder = MakeBuilder(formats, root / MANIFEST, logs)
     Driver(root, output_dir, versions, builder).run(sequential=sequential)
