@@ -373,7 +373,7 @@ def test_a_release_with_a_broken_page_fails_make_versions_naming_it(tmp_path):
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert [line for line in lines if "failed to build" in line] == ["make versions: failed to build 0.1.0"]
-    assert lines[-1].startswith("make: ***")  # the failure reaches make, which stops
+    assert re.match(r"make(\[\d+\])?: \*\*\* ", lines[-1])  # the failure reaches make, which stops
     assert "a-target-that-does-not-exist" in done.stderr  # the end of the version's log is shown
     assert not (repo / "_build" / "versions" / "index.html").exists()  # no site with a version missing
 

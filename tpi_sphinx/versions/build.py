@@ -146,7 +146,7 @@ class Driver(DefaultDriver):
 
     def build_failed(self, rev: GitRef, exc_info) -> None:
         self.failed[rev.name] = str(exc_info[1])
-        say(f"{rev.name} FAILED: {exc_info[1]}")
+        say(f"{rev.name} FAILED: {self.failed[rev.name].splitlines()[0]} (its end is shown below)")
 
     def build_succeeded(self, rev: GitRef, data: Built) -> None:
         super().build_succeeded(rev, data)
@@ -155,7 +155,7 @@ class Driver(DefaultDriver):
 
     async def build_root(self) -> None:
         missing = {
-            name: self.failed.get(name, "sphinx-polyversion made no index.html")
+            name: self.failed.get(name, "the build left no index.html")
             for name in self.versions
             if name not in self.built or not (self.output_dir / name / "index.html").is_file()
         }
