@@ -25,7 +25,7 @@ TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fo
 BROWSER_PACKAGES := chromium
 
 .DEFAULT_GOAL := html
-.PHONY: help html live pdf epub versions test bench clean requirements tex browser lint check new-page
+.PHONY: help html live pdf epub versions test bench clean requirements tex browser lint check new-page release
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -89,6 +89,10 @@ bench: $(VENV)/.installed-test tex browser  ## Print clean-build times, page cou
 new-page:  ## Start a page: make new-page SECTION=safety NAME=topic-name [TITLE="Topic name"] [KIND=clinical]
 	@test -n "$(SECTION)" -a -n "$(NAME)" || { echo "usage: make new-page SECTION=safety NAME=topic-name [TITLE=...] [KIND=clinical]"; exit 2; }
 	@$(PYTHON) scripts/new_page.py "$(SECTION)" "$(NAME)" $(if $(TITLE),--title "$(TITLE)") $(if $(KIND),--kind "$(KIND)")
+
+release: $(VENV)/.installed-test  ## Release: make release VERSION=x.y.z (checks, dates the changelog, records and tags; docs/about/releasing.md)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
+	$(BIN)/python scripts/release.py "$(VERSION)"
 
 clean:  ## Remove build output (keeps .venv)
 	rm -rf $(BUILD)

@@ -5,20 +5,22 @@ templates, static files and the bibliography are relative to this file, while
 images, toctree entries and ``exclude_patterns`` are relative to ``docs/``.
 """
 
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-# -- Project: the one place the version is set ---------------------------------
+from tpi_sphinx import release as releases  # noqa: E402
+
+# -- Project ---------------------------------------------------------------------
 project = "Orthopedic Trigger Point Injection Reference"
 short_title = "TPI Reference"
 author = "The TPI Reference editors"
 copyright = "2026, the TPI Reference editors. Content CC BY-SA 4.0; code MIT"
-release = "0.2.0.dev0"  # bump with every tagged release; see docs/about/versions.md
-release_date = None  # the date of a tagged release; None while the version is in development
-release_line = f"Released {release_date}" if release_date else "Development version, not yet released"
-version = ".".join(release.split(".")[:2])
+# The version comes from releases.toml and git: "0.2.0" on a release, "0.2.0.dev4+gabc1234" between.
+build = releases.describe()
+release, version, release_line = build.release, build.version, build.line
 content_license = "CC BY-SA 4.0"
 content_license_url = "https://creativecommons.org/licenses/by-sa/4.0/"
 
@@ -59,12 +61,14 @@ bibtex_reference_style = "tpi"  # "(Shah et al. 2015)", registered by tpi_sphinx
 
 # -- HTML (furo) -----------------------------------------------------------------
 html_theme = "furo"
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")  # the address in "Cite this page"
 html_title = f"{short_title} {release}"
 html_static_path = ["docs/_static"]
 html_css_files = ["tpi.css"]
 html_favicon = "docs/_static/favicon.svg"  # without one, every browser asks for /favicon.ico and logs a 404
 templates_path = ["docs/_templates"]
-html_last_updated_fmt = None  # review dates come from front matter instead
+html_last_updated_fmt = None  # review dates come from front matter, last changes from git (pagehistory)
+tpi_review_interval_months = 24  # a page whose review is older shows "review due"
 html_show_sphinx = False
 notfound_urls_prefix = "/"  # the site is served from the root of its host
 notfound_context = {
@@ -73,6 +77,7 @@ notfound_context = {
     "<a href='/index.html'>contents</a> or <a href='/search.html'>search</a> for the topic.</p>",
 }
 html_context = {
+    "release_date": build.released.isoformat() if build.released else None,  # None: "(unreleased)"
     "content_license": content_license,
     "content_license_url": content_license_url,
 }

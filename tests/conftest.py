@@ -157,7 +157,8 @@ ARTIFACTS = ROOT / "_build" / "test-artifacts"  # pictures of rendered pages, fo
 def copy_project(copy: Path) -> Path:
     """A throwaway copy of everything the build reads (file times kept, so make does not reinstall)."""
     copy.mkdir(parents=True)
-    for name in ("conf.py", "CONTRIBUTING.md", "requirements.txt", "requirements-test.txt"):  # CONTRIBUTING: included
+    # releases.toml: conf.py reads the version there; CONTRIBUTING.md: docs/about/contributing.md includes it
+    for name in ("conf.py", "releases.toml", "CONTRIBUTING.md", "requirements.txt", "requirements-test.txt"):
         shutil.copy2(ROOT / name, copy)
     for folder in ("tpi_sphinx", "docs", "scripts"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))

@@ -177,6 +177,14 @@ def test_a_study_result_or_a_lab_value_is_not_a_typed_dose(tmp_path):
     assert lint([page]) == []
 
 
+def test_a_version_number_needs_no_citation_but_a_figure_beside_it_does(tmp_path):
+    note = ":::{versionchanged} 0.2.0\nRated relative in 0.1.0; now a reason not to inject.\n:::\n"
+    page, _ = write_page(tmp_path, note)
+    assert lint([page]) == []
+    page, start = write_page(tmp_path, note.replace("now", "in 3 of 10 cases now"))
+    assert codes_at(lint([page])) == {(start + 1, "TPI202")}
+
+
 def test_a_number_cited_by_its_table_header_is_sourced(tmp_path):
     table = (
         "```{list-table} Trials\n:header-rows: 1\n\n* - Trial\n  - Patients {cite:p}`roldan2020randomized`\n"

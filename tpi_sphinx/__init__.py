@@ -3,10 +3,14 @@
 One module a job:
 
 - ``frontmatter``: the page front matter schema, checked on every build, and the review line.
+- ``pagechanges``: ``versionadded``/``versionchanged`` notes of clinical changes, listed by ``{page-changes}``.
+- ``pagehistory``: each page's last change (from git) and a "review due" notice past the review interval.
+- ``release``: the version, from ``releases.toml`` and git; ``changelog``: no data-file change unannounced.
 - ``keypoints``: the ``{key-points}`` box that opens every clinical page, and the ``{action-card}``.
 - ``evidencegaps``: the ``{evidence-gaps}`` box, and no editing history in clinical text.
 - ``grades``: the ``{sort}`` role for SORT evidence grades.
 - ``citations``: the author-year bibliography style.
+- ``citethis``: "Cite this page" on every page and the ``{cite-this-version}`` block, APA and BibTeX.
 - ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
 - ``calculator``: the ``{dose-calculator}`` form (maximum doses, mixtures, lipid emulsion by weight),
@@ -34,6 +38,7 @@ from . import (
     book,
     calculator,
     citations,
+    citethis,
     contentpolicy,
     doses,
     evidencegaps,
@@ -41,6 +46,8 @@ from . import (
     glossarytips,
     grades,
     keypoints,
+    pagechanges,
+    pagehistory,
     rawhtml,
     searchindex,
     searchterms,
@@ -50,8 +57,11 @@ from . import (
 def setup(app: Sphinx) -> dict:
     for module in (
         citations,
+        citethis,
         bibliography,
         frontmatter,
+        pagehistory,
+        pagechanges,
         keypoints,
         evidencegaps,
         grades,

@@ -6,7 +6,8 @@
   with the reason ``quote: ...``.
 - TPI202: a paragraph, table row or key point that holds a number (a ``{dose}``
   counts) but no citation; a ``{ref}`` or ``{doc}`` link to the page that owns
-  the number will do. Years, and numbers that are part of a name (SF-36), are not numbers here.
+  the number will do. Years, version numbers (0.2.0) and numbers that are part of a name (SF-36) are not
+  numbers here.
 """
 
 import re
@@ -37,6 +38,7 @@ _GAUGE = re.compile(r"^\d+\s*G$")
 # A number in prose, not part of a name (SF-36, HbA1c, ICHD-3) and not a year.
 _ANY_NUMBER = re.compile(r"(?<![\w.,/-])\d+(?:[.,]\d+)*(?!\w)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+$")  # a version of the reference, as in a versionchanged note
 CITING = ("cite", "footcite")
 LINKING = {"ref", "numref", "doc"}
 EXEMPT = {"action-card", "dose-table"}  # an action card carries no citations: its sources follow it
@@ -61,7 +63,11 @@ def numbers(block: Block) -> list[tuple[int, str]]:
         if span.kind == "role" and span.name == "dose":
             found.append((span.line, f"{{dose}}`{span.text}`"))
         elif span.kind == "text":
-            found += [(span.line, m.group(0)) for m in _ANY_NUMBER.finditer(span.text) if not _YEAR.match(m.group(0))]
+            found += [
+                (span.line, m.group(0))
+                for m in _ANY_NUMBER.finditer(span.text)
+                if not _YEAR.match(m.group(0)) and not _VERSION.match(m.group(0))
+            ]
     return found
 
 
