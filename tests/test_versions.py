@@ -133,6 +133,21 @@ def test_make_versions_builds_both_releases_and_main_each_with_its_own_conf_py(v
     assert not (versioned / "0.2.0" / NEW_PAGE).exists()
 
 
+def test_each_release_builds_as_that_release_and_main_as_unreleased(versioned, history):
+    """No .git in a checkout: the commit comes in TPI_COMMIT and the current releases.toml is copied in,
+    since a release's commit cannot hold its own hash."""
+    line = {
+        name: soup(versioned / name / "index.html").find(class_="page-review-version").get_text(" ", strip=True)
+        for name in ("0.1.0", "0.2.0", "dev")
+    }
+    head = git(history, "rev-parse", "--short=7", "HEAD")
+    assert line == {
+        "0.1.0": "Version 0.1.0, 2026-01-10",
+        "0.2.0": "Version 0.2.0, 2026-02-20",
+        "dev": f"Version 0.3.0.dev1+g{head} (unreleased)",
+    }
+
+
 def test_each_version_is_made_by_its_own_makefile_in_its_own_virtual_environment(versioned):
     """The outer make's VENV= reaches no version: each checkout made its own .venv from its requirements."""
     for name in ("0.1.0", "0.2.0", "dev"):

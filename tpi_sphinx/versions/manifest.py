@@ -1,17 +1,18 @@
 """The versions to put online: every release in ``releases.toml``, and main as ``dev``.
 
-A release is built from the commit the manifest records for it, never from a tag, so a plain clone
-carries every version. The newest release is labelled ``latest``, earlier ones ``old``; main (the
+A release is built from the commit the manifest records for it (read and checked by
+``tpi_sphinx.release``), never from a tag, so a plain clone carries every version. The newest release is labelled ``latest``, earlier ones ``old``; main (the
 commit checked out, HEAD) is named and labelled ``dev``.
 """
 
 import datetime
 import subprocess
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from sphinx_polyversion.git import GitRef, GitRefType
+
+from ..release import releases
 
 MANIFEST = "releases.toml"
 DEV = "dev"
@@ -44,10 +45,6 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
 def _commit_time(root: Path, commit: str, version: str) -> int:
     try:
         return int(_git(root, "show", "-s", "--format=%ct", f"{commit}^{{commit}}"))
@@ -60,16 +57,18 @@ def _commit_time(root: Path, commit: str, version: str) -> int:
 
 def versions(root: Path) -> list[Version]:
     """The releases in the manifest at ``root``, oldest first, then dev (HEAD)."""
-    entries = tomllib.loads((root / MANIFEST).read_text(encoding="utf-8")).get("release", [])
-    entries = sorted(entries, key=lambda entry: _key(entry["version"]))
+    try:
+        known = releases(root / MANIFEST)
+    except ValueError as error:
+        raise ManifestError(str(error)) from None
     found = []
-    for number, entry in enumerate(entries, start=1):
-        version, commit = entry["version"], entry["commit"]
-        label = "latest" if number == len(entries) else "old"
-        found.append(Version(version, label, commit, entry["date"], _commit_time(root, commit, version), None))
+    for number, release in enumerate(known, start=1):
+        label = "latest" if number == len(known) else "old"
+        time = _commit_time(root, release.commit, release.version)
+        found.append(Version(release.version, label, release.commit, release.date, time, None))
     head = _git(root, "rev-parse", "HEAD")
     time = _commit_time(root, head, DEV)
-    since = f"{entries[-1]['commit']}..HEAD" if entries else "HEAD"
+    since = f"{known[-1].commit}..HEAD" if known else "HEAD"
     distance = int(_git(root, "rev-list", "--count", since))
     found.append(Version(DEV, DEV, head, datetime.datetime.fromtimestamp(time, datetime.UTC).date(), time, distance))
     return found
