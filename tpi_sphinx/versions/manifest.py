@@ -1,8 +1,9 @@
 """The versions to put online: every release in ``releases.toml``, and main as ``dev``.
 
 A release is built from the commit the manifest records for it (read and checked by
-``tpi_sphinx.release``), never from a tag, so a plain clone carries every version. The newest release is labelled ``latest``, earlier ones ``old``; main (the
-commit checked out, HEAD) is named and labelled ``dev``.
+``tpi_sphinx.release``), never from a tag, so a plain clone carries every version. The newest
+release is labelled ``latest``, earlier ones ``old``; main (the commit checked out, HEAD) is named
+and labelled ``dev``.
 """
 
 import datetime
