@@ -37,6 +37,8 @@ DOWNLOADS = {"pdf": "*.pdf", "epub": "*.epub"}  # folder in the checkout's _buil
 # What the make that runs `make versions` passes down to its sub-makes: a version's make must see
 # only its own Makefile's settings (BUILD=..., VENV=... given to the outer make would override them).
 PARENT_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL", "GNUMAKEFLAGS", "VIRTUAL_ENV")
+# A version named outright (tpi_sphinx.release; the test suite names its copies) is the caller's, not the checkout's.
+PARENT_VERSION = ("TPI_RELEASE", "TPI_RELEASE_DATE")
 LOG_TAIL = 40  # lines of a failed build's output printed with its error
 
 
@@ -61,7 +63,7 @@ class MakeBuilder(Builder[Environment, Built]):
         self.logs = logs
 
     def environ(self, version: Version) -> dict[str, str]:
-        env = {name: value for name, value in os.environ.items() if name not in PARENT_MAKE}
+        env = {name: value for name, value in os.environ.items() if name not in PARENT_MAKE + PARENT_VERSION}
         env.update(
             TPI_COMMIT=version.commit,
             TPI_COMMIT_DATE=time.strftime("%Y-%m-%d", time.gmtime(version.timestamp)),
