@@ -11,6 +11,8 @@ BUILD    := _build
 STRICT   := -W --keep-going -n
 DOCTREES  = -d $(BUILD)/doctrees/$@  # outside the output: the EPUB builder packs whatever is there
 SPHINXOPTS ?=
+# What `make versions` builds of each version: FORMATS=html for the sites alone (quicker).
+FORMATS  ?= html pdf epub
 # Reproducible output: dates in the HTML and PDF come from the last commit, not the clock.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
@@ -26,7 +28,7 @@ BROWSER_PACKAGES := chromium
 CHECKER_PACKAGES := default-jre-headless
 
 .DEFAULT_GOAL := html
-.PHONY: help html live pdf epub test bench clean requirements tex browser checkers lint check new-page release
+.PHONY: help html live pdf epub versions test bench clean requirements tex browser checkers lint check new-page release
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -57,6 +59,9 @@ pdf: $(VENV)/.installed tex  ## Build the PDF book into _build/pdf (XeLaTeX)
 epub: $(VENV)/.installed  ## Build the EPUB into _build/epub
 	$(SPHINX) -b epub -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/epub
 	@echo "EPUB built: $$(ls $(abspath $(BUILD))/epub/*.epub)"
+
+versions: $(VENV)/.installed  ## Every release in releases.toml and main (dev) side by side in _build/versions [FORMATS=html]
+	$(BIN)/python -m tpi_sphinx.versions --formats "$(FORMATS)" $(BUILD)/versions
 
 tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
 	@scripts/apt-install "the PDF book" $(TEX_PACKAGES)

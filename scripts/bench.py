@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Clean-build timings and sizes of the site, the PDF book and the EPUB, and search quality (`make bench`).
+"""Clean-build timings and sizes of every output, and search quality (`make bench`).
 
-Each output is built from scratch into a temporary folder through the
-Makefile, exactly as a writer builds it, and timed; the figures are printed,
-not asserted. Run with --repeat N to see the spread. After the site is built,
+The outputs are the site, the PDF book, the EPUB and the versioned site
+(`make versions`: every release and main), timed twice: the sites alone
+(FORMATS=html) and with each version's PDF and EPUB. Each is built from
+scratch into a temporary folder through the Makefile, exactly as a writer
+builds it, and timed; the figures are printed, not asserted. Run with
+--repeat N to see the spread. After the site is built,
 its search runs in Chromium on the query set of tests/data/search-queries.yaml
 (tests/test_search_quality.py, which asserts the goals) and the top-3 rate, the
 mean reciprocal rank and the median time to results are printed.
 """
 
 import argparse
+import json
 import re
 import shutil
 import statistics
@@ -23,13 +27,21 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ["html", "pdf", "epub"]
+# What each row builds: the make target and its variables.
+RUNS = {
+    "html": ["html"],
+    "pdf": ["pdf"],
+    "epub": ["epub"],
+    "versions-html": ["versions", "FORMATS=html"],
+    "versions": ["versions", "FORMATS=html pdf epub"],
+}
+TARGETS = list(RUNS)
 
 
 def build(target: str, folder: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
-        ["make", "--no-print-directory", target, f"BUILD={folder}"],
+        ["make", "--no-print-directory", *RUNS[target], f"BUILD={folder}"],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -52,6 +64,10 @@ def describe(target: str, folder: Path) -> str:
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         pages = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1)
         return f"{pages} pages, {size(pdf)}"
+    if target.startswith("versions"):
+        listed = json.loads((folder / "versions" / "versions.json").read_text(encoding="utf-8"))
+        names = ", ".join(entry["name"] for entry in listed)
+        return f"{len(listed)} versions ({names}), {size(folder / 'versions')}"
     epub = next((folder / "epub").glob("*.epub"))
     return f"{size(epub)}"
 
@@ -87,12 +103,12 @@ def search_figures(site: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="clean builds per output (default 1)")
-    parser.add_argument("targets", nargs="*", metavar="{html,pdf,epub}", help="outputs to build (default: all)")
+    parser.add_argument("targets", nargs="*", metavar="{" + ",".join(TARGETS) + "}", help="outputs (default: all)")
     args = parser.parse_args()
     if unknown := set(args.targets) - set(TARGETS):
         parser.error(f"unknown output: {', '.join(sorted(unknown))}")
 
-    print(f"{'output':<6} {'clean build (s)':>24}  result")
+    print(f"{'output':<13} {'clean build (s)':>24}  result")
     for target in args.targets or TARGETS:
         times = []
         for _ in range(args.repeat):
@@ -102,9 +118,9 @@ def main() -> None:
                 if target == "html" and len(times) == 1:
                     search = search_figures(Path(tmp) / "html")
         spread = f"{min(times):.1f}-{max(times):.1f}" if len(times) > 1 else ""
-        print(f"{target:<6} {statistics.median(times):>10.1f} {spread:>13}  {result}")
+        print(f"{target:<13} {statistics.median(times):>10.1f} {spread:>13}  {result}")
         if target == "html":
-            print(f"search {'':>24}  {search}")
+            print(f"{'search':<13} {'':>24}  {search}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tpi_sphinx.release import describe
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Dates in the output come from the last commit, as in the Makefile, so that two builds can be compared.
@@ -22,6 +24,11 @@ os.environ.setdefault(
     subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     or "0",
 )
+# Copies of the sources have no git: they are built as the version of the tree they were copied from.
+_BUILD = describe()
+os.environ.setdefault("TPI_RELEASE", _BUILD.release)
+if _BUILD.released:
+    os.environ.setdefault("TPI_RELEASE_DATE", _BUILD.released.isoformat())
 
 
 @dataclass

@@ -106,3 +106,29 @@ def test_the_fast_surname_renders_every_name_as_pybtex_does():
     for person in people:
         latex = " ".join(person.prelast_names + person.last_names)
         assert citations._surname(person) == Text.from_latex(latex).render_as("text"), latex
+
+
+def test_formatted_entries_are_kept_between_builds_and_redone_when_an_entry_changes(project_copy, tmp_path):
+    """A rebuild reuses the formatted entries of the last build (tpi_sphinx.citations) and renders the
+    same bibliography as a clean build; an edited entry is formatted again."""
+    import pickle
+    import subprocess
+    import sys
+
+    def build(out: str, *options: str) -> str:
+        command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project_copy), "-q", *options]
+        command += ["-d", str(tmp_path / out / "doctrees"), str(project_copy / "docs"), str(tmp_path / out / "html")]
+        subprocess.run(command, check=True, capture_output=True)
+        return (tmp_path / out / "html" / "bibliography.html").read_text(encoding="utf-8")
+
+    clean = build("a")
+    assert build("a", "-a") == clean  # every page written again from the kept entries
+    env = pickle.loads((tmp_path / "a" / "doctrees" / "environment.pickle").read_bytes())
+    assert len(env.tpi_formatted_entries) == len(sources.bibliography().entries)
+    bib = project_copy / "docs" / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    title = "Local anesthetic systemic toxicity: current perspectives"
+    assert title in clean and "a retitled entry" not in clean
+    bib.write_text(text.replace(title, "a retitled entry", 1), encoding="utf-8")
+    rebuilt = build("a")
+    assert "a retitled entry" in rebuilt and title not in rebuilt

@@ -68,6 +68,8 @@ def test_without_git_the_commit_comes_from_the_environment(tmp_path):
     other = {"TPI_COMMIT": "b" * 40, "TPI_DISTANCE": "12"}
     assert release.describe(tmp_path, environ=other).release == "0.2.0.dev12+gbbbbbbb"
     assert release.describe(tmp_path, environ={}).release == "0.2.0.dev0+unknown"
+    told = release.describe(tmp_path, environ={"TPI_RELEASE": "0.3.0", "TPI_RELEASE_DATE": "2026-12-01"})
+    assert (told.release, told.line) == ("0.3.0", "Released 2026-12-01"), "a copy told its version"
 
 
 @pytest.mark.parametrize(

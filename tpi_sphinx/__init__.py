@@ -25,6 +25,9 @@ One module a job:
   captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
+
+Not part of the extension: the package ``versions`` builds every release and main side by side and puts a
+version switcher into the built pages (``python -m tpi_sphinx.versions``, ``make versions``).
 """
 
 from sphinx.application import Sphinx

@@ -105,7 +105,10 @@ class ActionCardPage(SphinxPostTransform):
             if "action-card-block" in block["classes"]:
                 if isinstance(block.parent, nodes.section):
                     _new_page_before(self.document, block.parent)
-                block.parent.insert(block.parent.index(block) + 1, _clearpage())
+                # a size smaller, as in print from the site, so that the whole card fits its page
+                block.parent.insert(block.parent.index(block), nodes.raw("", "\\begingroup\\small\n", format="latex"))
+                block.parent.insert(block.parent.index(block) + 1, nodes.raw("", "\\endgroup\n", format="latex"))
+                block.parent.insert(block.parent.index(block) + 2, _clearpage())
 
 
 def _new_page_before(document: nodes.document, section: nodes.section) -> None:

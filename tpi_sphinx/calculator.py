@@ -34,8 +34,8 @@ counting every point injected, from the same data and arithmetic as the tables \
 preparation in hand ({ref}`maximum-doses`).
 
 **Which weight.** In a patient with obesity, enter ideal body weight for the local anesthetic maximum \
-({ref}`maximum-doses-by-weight`); the lipid emulsion and epinephrine figures are for lean body weight \
-({ref}`local-anesthetic-toxicity`).
+({ref}`maximum-doses-by-weight`); the lipid emulsion and resuscitation epinephrine doses of the toxicity \
+card use lean body weight ({ref}`local-anesthetic-toxicity`).
 
 **Adults only.** The tables and the calculator are for adults; for children, older or frail patients and \
 cardiac or liver disease, see {ref}`children-low-weight`.

@@ -12,8 +12,10 @@ provenance record and is never printed. Titles print as written in the .bib file
 
 import dataclasses
 import functools
+import hashlib
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.database import Entry
@@ -83,9 +85,13 @@ class AuthorYearStyle(UnsrtStyle):
 
     def format_entry(self, label, entry, bib_data=None):
         fields = {k: v for k, v in entry.fields.items() if k.lower() != "note"}
-        clean = Entry(entry.type, fields=fields, persons=entry.persons)
-        clean.key = entry.key
-        return super().format_entry(label, clean, bib_data=bib_data)
+        key = (_CODE, label, entry.key, entry.type, repr(sorted(fields.items())), repr(entry.persons))
+        _FORMATTED.used.add(key)
+        if key not in _FORMATTED.entries:
+            clean = Entry(entry.type, fields=fields, persons=entry.persons)
+            clean.key = entry.key
+            _FORMATTED.entries[key] = super().format_entry(label, clean, bib_data=bib_data)
+        return _FORMATTED.entries[key]
 
     def format_web_refs(self, e):
         has_identifier = any(k in e.fields for k in ("doi", "pmid"))
@@ -136,5 +142,34 @@ register_plugin("pybtex.style.formatting", "tpi", AuthorYearStyle)
 register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "tpi", AuthorYearReferences)
 
 
+# -- Formatted entries kept between builds ---------------------------------------------------------
+# sphinxcontrib-bibtex formats every entry on every build, changed or not; formatting is most of a
+# no-change rebuild. Each formatted entry is kept in the Sphinx environment (pickled with it), keyed by
+# everything that shapes it: this module's code, the label, and the entry's type, fields and names.
+
+
+@dataclasses.dataclass
+class _Formatted:
+    entries: dict = dataclasses.field(default_factory=dict)
+    used: set = dataclasses.field(default_factory=set)
+
+
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+_FORMATTED = _Formatted()
+
+
+def _restore_formatted(app: Sphinx, env) -> None:
+    """Before sphinxcontrib-bibtex formats: hand the style the entries of the last build."""
+    _FORMATTED.entries = getattr(env, "tpi_formatted_entries", {})
+    _FORMATTED.used = set()
+
+
+def _keep_formatted(app: Sphinx, env) -> None:
+    """After it: keep what this build used, for the next one."""
+    env.tpi_formatted_entries = {k: v for k, v in _FORMATTED.entries.items() if k in _FORMATTED.used}
+
+
 def setup(app: Sphinx) -> None:
-    """Nothing to connect: importing this module registers the style."""
+    """Importing this module registers the style; the handlers wrap sphinxcontrib-bibtex's own (priority 500)."""
+    app.connect("env-updated", _restore_formatted, priority=400)
+    app.connect("env-updated", _keep_formatted, priority=600)

@@ -72,9 +72,13 @@ class RenderPageChanges(SphinxPostTransform):
         return out
 
 
+def note_reading(app: Sphinx, env, docnames: list[str]) -> None:
+    env.tpi_pages_read = bool(docnames)
+
+
 def reread_the_list(app: Sphinx, env) -> list[str]:
     """Write the page with the list again whenever other pages were read (their notes may have changed)."""
-    return sorted(getattr(env, "tpi_page_changes_docs", set()))
+    return sorted(getattr(env, "tpi_page_changes_docs", set())) if getattr(env, "tpi_pages_read", True) else []
 
 
 def forget(app: Sphinx, env, docname: str) -> None:
@@ -86,5 +90,6 @@ def setup(app: Sphinx) -> None:
     app.add_node(page_changes)
     app.add_directive("page-changes", PageChanges)
     app.add_post_transform(RenderPageChanges)
+    app.connect("env-before-read-docs", note_reading)
     app.connect("env-get-updated", reread_the_list)
     app.connect("env-purge-doc", forget)

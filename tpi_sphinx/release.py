@@ -9,7 +9,9 @@ that changed with every edit would make every preview a full rebuild.)
 
 Nothing here needs a tag: the manifest is tracked, so a plain clone of main carries every version.
 Where there is no git (a copy of a commit, as ``make versions`` builds it), the commit comes from
-``TPI_COMMIT`` and, if set, the commit count from ``TPI_DISTANCE``.
+``TPI_COMMIT`` and, if set, the commit count from ``TPI_DISTANCE``. ``TPI_RELEASE`` (and
+``TPI_RELEASE_DATE``) name the version outright: the test suite gives its copies of the sources the
+version of the tree they were copied from.
 """
 
 import datetime
@@ -105,6 +107,9 @@ def _same_content(root: Path, commit: str) -> bool:
 def describe(root: Path = ROOT, environ: dict | None = None) -> Build:
     """The build of the tree at ``root`` (see the module's docstring)."""
     environ = os.environ if environ is None else environ
+    if told := environ.get("TPI_RELEASE"):  # a copy of the sources told what it is (the test suite's copies)
+        date = environ.get("TPI_RELEASE_DATE")
+        return Build(told, datetime.date.fromisoformat(date) if date else None, environ.get("TPI_COMMIT"))
     known = releases(root / MANIFEST.name)
     in_git = _git(root, "rev-parse", "--is-inside-work-tree") == "true" and not environ.get("TPI_COMMIT")
     commit = _git(root, "rev-parse", "HEAD") if in_git else environ.get("TPI_COMMIT") or None

@@ -1,0 +1,512 @@
+"""Every version online (`make versions`, tpi_sphinx/versions) and its hosted twin (.readthedocs.yaml).
+
+A temporary git repository with two releases and main is built once with `make versions FORMATS=html`:
+each version in its own checkout, with its own conf.py (a title that names the version) and its own
+virtual environment; a page that only main has shows where the switcher falls back to a version's home.
+The tests then check the versioned site as a reader meets it: switcher links that all resolve, the
+banner of old and dev versions, the root that redirects to the latest release, versions.json, and the
+pages in Chromium (security policy, accessibility in light and dark mode). A release with a broken page
+must fail `make versions`, where sphinx-polyversion alone drops the version and exits 0.
+"""
+
+import asyncio
+import datetime
+import json
+import posixpath
+import re
+import shutil
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from sphinx_polyversion.builder import Builder, BuildError
+from sphinx_polyversion.driver import DefaultDriver
+from sphinx_polyversion.environment import Environment
+from test_browser import open_tab, serious_violations, visit
+from test_site import csp_violations
+
+from conftest import ROOT, add_long_page
+from tpi_sphinx.versions import manifest, site
+from tpi_sphinx.versions.__main__ import formats
+from tpi_sphinx.versions.build import Built, Driver, MakeBuilder, Versions, VersionsFailed
+
+NEW_PAGE = "background/long-test-page.html"  # in main only
+LEFT_ALONE = {"404.html"}
+
+
+# -- A repository with a history: two releases and main ---------------------------------------------
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
+    return subprocess.run([*command, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit(repo: Path, message: str) -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def manifest_text(releases: list[tuple[str, str, str]]) -> str:
+    return "# The test repository's releases.\n" + "".join(
+        f'\n[[release]]\nversion = "{version}"\ndate = {date}\ncommit = "{sha}"\n' for version, date, sha in releases
+    )
+
+
+def titled(repo: Path, title: str) -> None:
+    """Give the version's own conf.py a title of its own: it shows which conf.py built a page."""
+    conf = repo / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + f'\nhtml_title = "{title}"\n', encoding="utf-8")
+
+
+def new_repository(repo: Path) -> Path:
+    """The project's tree (file times kept, so that make does not reinstall) in a fresh git repository."""
+    shutil.copytree(
+        ROOT, repo, ignore=shutil.ignore_patterns(".git", "_build", ".venv", "__pycache__", ".pytest_cache")
+    )
+    (repo / "releases.toml").write_text(manifest_text([]), encoding="utf-8")
+    git(repo, "init", "-q", "-b", "main")
+    return repo
+
+
+def make_versions(repo: Path, *variables: str) -> subprocess.CompletedProcess:
+    """`make versions` in ``repo``, as a reader runs it (the outer make uses this checkout's .venv)."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "versions", "FORMATS=html", f"VENV={ROOT / '.venv'}", *variables],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory) -> Path:
+    """Release 0.1.0, release 0.2.0, then main with a page that neither release has."""
+    repo = new_repository(tmp_path_factory.mktemp("history") / "repo")
+    base = (repo / "conf.py").read_text(encoding="utf-8")
+    titled(repo, "Versions test 0.1.0")
+    first = commit(repo, "0.1.0")
+    (repo / "conf.py").write_text(base, encoding="utf-8")
+    titled(repo, "Versions test 0.2.0")
+    second = commit(repo, "0.2.0")
+    (repo / "conf.py").write_text(base, encoding="utf-8")
+    titled(repo, "Versions test dev")
+    add_long_page(repo)
+    releases = [("0.1.0", "2026-01-10", first), ("0.2.0", "2026-02-20", second)]
+    (repo / "releases.toml").write_text(manifest_text(releases), encoding="utf-8")
+    commit(repo, "main: a new page, and the releases recorded")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def versioned(history) -> Path:
+    """The versioned site of ``history``, built once."""
+    done = make_versions(history)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+    return history / "_build" / "versions"
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def pages(site_root: Path) -> dict[str, set[str]]:
+    """The pages of each version folder of a versioned site."""
+    return {folder.name: site.pages(folder) for folder in sorted(site_root.iterdir()) if folder.is_dir()}
+
+
+# -- make versions builds every version in its own checkout -----------------------------------------
+
+
+def test_make_versions_builds_both_releases_and_main_each_with_its_own_conf_py(versioned):
+    assert sorted(pages(versioned)) == ["0.1.0", "0.2.0", "dev"]
+    for name in ("0.1.0", "0.2.0", "dev"):
+        assert soup(versioned / name / "index.html").title.string.endswith(f"Versions test {name}"), name
+    assert (versioned / "dev" / NEW_PAGE).is_file()
+    assert not (versioned / "0.2.0" / NEW_PAGE).exists()
+
+
+def test_each_release_builds_as_that_release_and_main_as_unreleased(versioned, history):
+    """No .git in a checkout: the commit comes in TPI_COMMIT and the current releases.toml is copied in,
+    since a release's commit cannot hold its own hash."""
+    line = {
+        name: soup(versioned / name / "index.html").find(class_="page-review-version").get_text(" ", strip=True)
+        for name in ("0.1.0", "0.2.0", "dev")
+    }
+    head = git(history, "rev-parse", "--short=7", "HEAD")
+    assert line == {
+        "0.1.0": "Version 0.1.0, 2026-01-10",
+        "0.2.0": "Version 0.2.0, 2026-02-20",
+        "dev": f"Version 0.3.0.dev1+g{head} (unreleased)",
+    }
+
+
+def test_each_version_is_made_by_its_own_makefile_in_its_own_virtual_environment(versioned):
+    """The outer make's VENV= reaches no version: each checkout made its own .venv from its requirements."""
+    for name in ("0.1.0", "0.2.0", "dev"):
+        log = (versioned.parent / "versions-logs" / f"{name}.log").read_text(encoding="utf-8")
+        assert ".venv/bin/pip install --quiet --require-hashes -r requirements.txt" in log, name
+        assert ".venv/bin/sphinx-build -b html -c . -W --keep-going -n" in log, name
+        assert str(ROOT / ".venv") not in log, name
+
+
+def test_versions_json_lists_every_version_with_label_date_and_path(versioned, history):
+    listed = json.loads((versioned / "versions.json").read_text(encoding="utf-8"))
+    head = git(history, "rev-parse", "HEAD")
+    by_name = {entry["name"]: entry for entry in listed}
+    assert [entry["name"] for entry in listed] == ["0.2.0", "0.1.0", "dev"]
+    assert {name: entry["label"] for name, entry in by_name.items()} == {
+        "0.2.0": "latest",
+        "0.1.0": "old",
+        "dev": "dev",
+    }
+    assert by_name["0.1.0"]["date"] == "2026-01-10" and by_name["0.2.0"]["date"] == "2026-02-20"
+    assert by_name["dev"]["commit"] == head
+    when = int(git(history, "show", "-s", "--format=%ct", "HEAD"))
+    assert by_name["dev"]["date"] == datetime.datetime.fromtimestamp(when, datetime.UTC).date().isoformat()
+    for entry in listed:
+        assert (versioned / entry["path"] / "index.html").is_file()
+        assert entry["downloads"] == {}  # FORMATS=html
+
+
+def test_the_root_redirects_to_the_latest_release(versioned):
+    root = soup(versioned / "index.html")
+    refresh = root.find("meta", attrs={"http-equiv": "refresh"})["content"]
+    assert refresh == "0; url=0.2.0/index.html"
+    assert [a["href"] for a in root.find_all("a")] == [
+        "0.2.0/index.html",
+        "0.2.0/index.html",
+        "0.1.0/index.html",
+        "dev/index.html",
+    ]
+
+
+# -- The switcher: on every page, each link resolves, to the same page where it exists --------------
+
+
+def switcher_links(site_root: Path) -> list[tuple[str, str, Path]]:
+    """Every link of every switcher: (page, href, the file it leads to)."""
+    found = []
+    for page in sorted(site_root.glob("*/**/*.html")):
+        nav = soup(page).find("nav", class_="tpi-versions")
+        for link in nav.find_all("a") if nav else []:
+            found.append((page.relative_to(site_root).as_posix(), link["href"], page.parent / link["href"]))
+    return found
+
+
+def unresolved(site_root: Path) -> list[str]:
+    return [f"{page}: {href}" for page, href, target in switcher_links(site_root) if not target.resolve().is_file()]
+
+
+def test_every_switcher_link_resolves_to_an_existing_file(versioned):
+    links = switcher_links(versioned)
+    assert len(links) > 3 * 3 * 30  # three links on each page of three versions
+    assert unresolved(versioned) == []
+
+
+def test_the_link_check_reports_a_link_to_a_missing_file(tmp_path):
+    (tmp_path / "1.0").mkdir()
+    (tmp_path / "1.0" / "index.html").write_text(
+        '<nav class="tpi-versions"><a href="index.html">1.0</a> <a href="../2.0/index.html">2.0</a></nav>'
+    )
+    assert unresolved(tmp_path) == ["1.0/index.html: ../2.0/index.html"]
+
+
+def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(versioned):
+    found = pages(versioned)
+    for name, names in found.items():
+        for page in names - LEFT_ALONE:
+            nav = soup(versioned / name / page).find_all("nav", class_="tpi-versions")
+            assert len(nav) == 1 and nav[0]["aria-label"] == "Versions", f"{name}/{page}"
+            links = nav[0].find_all("a")
+            assert [a.get_text(" ", strip=True).split()[0] for a in links] == ["0.2.0", "0.1.0", "dev"]
+            current = [a for a in links if a.get("aria-current") == "page"]
+            assert len(current) == 1 and current[0].get_text().startswith(name), f"{name}/{page}"
+            for a, other in zip(links, ["0.2.0", "0.1.0", "dev"], strict=True):
+                expected = page if page in found[other] else "index.html"
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(f"{name}/{page}"), a["href"]))
+                assert target == f"{other}/{expected}", f"{name}/{page} -> {a['href']}"
+                assert ("(home" in a.get_text()) == (page not in found[other])
+
+
+def test_a_page_that_only_main_has_sends_to_the_home_of_each_release(versioned):
+    links = soup(versioned / "dev" / NEW_PAGE).find("nav", class_="tpi-versions").find_all("a")
+    assert [a["href"] for a in links] == ["../../0.2.0/index.html", "../../0.1.0/index.html", "long-test-page.html"]
+    assert "this page is not in 0.1.0" in links[1].get_text()
+
+
+def test_the_switcher_labels_the_latest_release_and_dev(versioned):
+    nav = soup(versioned / "0.1.0" / "index.html").find("nav", class_="tpi-versions")
+    assert [li.get_text(" ", strip=True) for li in nav.find_all("li")] == ["0.2.0 latest", "0.1.0", "dev"]
+
+
+def test_404_pages_are_left_alone(versioned):
+    """Served at any missing address, a 404 page cannot hold relative links."""
+    for name in ("0.1.0", "0.2.0", "dev"):
+        assert "tpi-versions" not in (versioned / name / "404.html").read_text(encoding="utf-8")
+
+
+# -- The banner of old and dev versions ---------------------------------------------------------------
+
+
+def banner(path: Path):
+    return soup(path).find("div", class_="tpi-version-banner")
+
+
+def test_old_and_dev_pages_name_the_latest_release_and_link_to_the_same_page_there(versioned):
+    page = "procedure/maximum-doses.html"
+    old = banner(versioned / "0.1.0" / page)
+    assert "version 0.1.0 of 2026-01-10, an older release" in old.get_text(" ", strip=True)
+    assert "The latest release is 0.2.0 of 2026-02-20" in old.get_text(" ", strip=True)
+    assert old.a["href"] == "../../0.2.0/procedure/maximum-doses.html"
+    article = soup(versioned / "dev" / page).find("article", role="main")
+    dev = article.find(True)  # the first thing in the article
+    assert dev["class"] == ["tpi-version-banner"]
+    assert "development version" in dev.get_text() and "The latest release is 0.2.0" in dev.get_text()
+    assert dev.a["href"] == "../../0.2.0/procedure/maximum-doses.html"
+
+
+def test_a_dev_page_missing_from_the_latest_release_sends_to_its_home(versioned):
+    dev = banner(versioned / "dev" / NEW_PAGE)
+    assert dev.a["href"] == "../../0.2.0/index.html" and "this page is not in it" in dev.get_text()
+
+
+def test_the_latest_release_shows_no_banner(versioned):
+    found = pages(versioned)
+    assert all(banner(versioned / "0.2.0" / page) is None for page in found["0.2.0"])
+    assert all(banner(versioned / "0.1.0" / page) for page in found["0.1.0"] - LEFT_ALONE)
+    assert all(banner(versioned / "dev" / page) for page in found["dev"] - LEFT_ALONE)
+
+
+def test_fragments_carry_no_script_and_no_inline_style(versioned):
+    page = soup(versioned / "0.1.0" / "index.html")
+    for fragment in (page.find("nav", class_="tpi-versions"), page.find("div", class_="tpi-version-banner")):
+        assert fragment.find("script") is None and fragment.find(style=True) is None
+        assert not fragment.has_attr("style")
+    assert page.find("link", href="_static/tpi-versions.css")
+    assert (versioned / "0.1.0" / "_static" / "tpi-versions.css").is_file()
+
+
+# -- In Chromium: the redirect, the security policy, accessibility ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def served_versions(versioned):
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(versioned)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_a_browser_at_the_root_lands_on_the_latest_release(page, served_versions):
+    page.goto(f"{served_versions}/")
+    page.wait_for_url(f"{served_versions}/0.2.0/index.html")
+    assert page.title().endswith("Versions test 0.2.0")
+
+
+def test_the_switcher_leads_to_the_same_page_in_another_version(page, served_versions):
+    page.goto(f"{served_versions}/dev/safety/last.html")
+    page.locator("nav.tpi-versions").get_by_role("link", name=re.compile(r"^0\.1\.0")).click()
+    page.wait_for_url(f"{served_versions}/0.1.0/safety/last.html")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_switcher_and_banner_are_accessible_and_within_the_security_policy(browser, served_versions, scheme):
+    context, tab, watch = open_tab(browser, served_versions, scheme)
+    for path in ("dev/procedure/maximum-doses.html", "0.1.0/index.html", "0.2.0/glossary.html"):
+        assert csp_violations(tab, f"{served_versions}/{path}") == [], path
+        visit(tab, f"{served_versions}/{path}")
+        assert tab.locator("nav[aria-label=Versions] [aria-current=page]").count() == 1
+        assert serious_violations(tab) == [], f"{scheme}: {path}"
+    visit(tab, f"{served_versions}/0.1.0/index.html")
+    styled = tab.locator(".tpi-version-banner").evaluate("e => getComputedStyle(e).borderLeftStyle")
+    context.close()
+    assert styled == "solid"  # the stylesheet file loaded
+    assert watch.errors == [] and watch.outside == []
+
+
+# -- A version that fails to build fails the run -------------------------------------------------------
+
+
+def in_a_thread(run):
+    """Run ``run()`` in a thread of its own: Playwright's sync API keeps an event loop running in this one,
+    and sphinx-polyversion starts its own with asyncio.run."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+class Fails(Builder):
+    async def build(self, environment, output_dir, data):
+        raise BuildError("broken on purpose")
+
+
+class MakesNothing(Builder):
+    async def build(self, environment, output_dir, data):
+        return Built({}, 0.0)
+
+
+def test_sphinx_polyversion_alone_drops_a_failed_version_and_carries_on(history, tmp_path):
+    """The pitfall that the driver guards against."""
+    versions = manifest.versions(history)[:1]
+    driver = DefaultDriver(
+        history, tmp_path / "site", vcs=Versions(versions), builder=Fails(), env=Environment.factory()
+    )
+    in_a_thread(lambda: driver.run(sequential=True))  # no exception
+    assert driver.builds == [] and json.loads((tmp_path / "site" / "versions.json").read_text()) == []
+
+
+@pytest.mark.parametrize(("builder", "reason"), [(Fails(), "broken on purpose"), (MakesNothing(), "no index.html")])
+def test_the_driver_fails_naming_each_version_that_did_not_build(history, tmp_path, builder, reason):
+    versions = manifest.versions(history)[:2]
+    with pytest.raises(VersionsFailed) as failed:
+        in_a_thread(lambda: Driver(history, tmp_path / "site", versions, builder).run(sequential=True))
+    assert list(failed.value.failures) == ["0.1.0", "0.2.0"]
+    assert all(reason in why for why in failed.value.failures.values())
+
+
+def test_a_release_with_a_broken_page_fails_make_versions_naming_it(tmp_path):
+    repo = new_repository(tmp_path / "repo")
+    index = repo / "docs" / "index.md"
+    text = index.read_text(encoding="utf-8")
+    index.write_text(text + "\nSee {ref}`a-target-that-does-not-exist`.\n", encoding="utf-8")
+    broken = commit(repo, "0.1.0, with a broken cross-reference")
+    index.write_text(text, encoding="utf-8")
+    (repo / "releases.toml").write_text(manifest_text([("0.1.0", "2026-01-10", broken)]), encoding="utf-8")
+    commit(repo, "main: fixed")
+    done = make_versions(repo)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert [line for line in lines if "failed to build" in line] == ["make versions: failed to build 0.1.0"]
+    assert re.match(r"make(\[\d+\])?: \*\*\* ", lines[-1])  # the failure reaches make, which stops
+    assert "a-target-that-does-not-exist" in done.stderr  # the end of the version's log is shown
+    assert not (repo / "_build" / "versions" / "index.html").exists()  # no site with a version missing
+
+
+# -- One version's build: what its make gets, what is collected ---------------------------------------
+
+FAKE_MAKEFILE = """\
+VENV := .venv
+html:
+\tmkdir -p $(BUILD)/html
+\techo "$(VENV) $$TPI_COMMIT $$TPI_COMMIT_DATE $$SOURCE_DATE_EPOCH $$TPI_DISTANCE" > $(BUILD)/html/index.html
+epub:
+\tmkdir -p $(BUILD)/epub && echo book > $(BUILD)/epub/tpi-reference-9.9.9.epub
+pdf:
+\techo 'LaTeX Error: broken on purpose' && false
+"""
+
+VERSION = manifest.Version("dev", "dev", "c0ffee" * 6 + "c0ff", datetime.date(2026, 3, 1), 1772323200, 7)
+
+
+def fake_build(tmp_path: Path, formats: tuple[str, ...]) -> Built:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "Makefile").write_text(FAKE_MAKEFILE)
+    (checkout / "releases.toml").write_text("# an old manifest\n")
+    (tmp_path / "releases.toml").write_text("# the current manifest\n")
+    builder = MakeBuilder(formats, tmp_path / "releases.toml", tmp_path / "logs")
+    return in_a_thread(lambda: asyncio.run(builder.build(Environment(checkout, "dev"), tmp_path / "out", VERSION)))
+
+
+def test_a_version_gets_its_commit_in_the_environment_and_not_the_outer_makes_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAKEFLAGS", "-- VENV=/the/outer/venv")  # what `make versions VENV=...` hands down
+    built = fake_build(tmp_path, ("html", "epub"))
+    seen = (tmp_path / "out" / "index.html").read_text().split()
+    assert seen == [".venv", VERSION.commit, "2026-03-01", "1772323200", "7"]
+    assert built.downloads == {"epub": "downloads/tpi-reference-9.9.9.epub"}
+    assert (tmp_path / "out" / "downloads" / "tpi-reference-9.9.9.epub").read_text() == "book\n"
+    assert (tmp_path / "checkout" / "releases.toml").read_text() == "# the current manifest\n"
+
+
+def test_a_failed_make_raises_with_the_end_of_its_log(tmp_path):
+    with pytest.raises(BuildError, match="LaTeX Error: broken on purpose"):
+        fake_build(tmp_path, ("html", "pdf"))
+    assert "broken on purpose" in (tmp_path / "logs" / "dev.log").read_text()
+
+
+def test_formats_need_html_and_know_pdf_and_epub():
+    assert formats("html") == ("html",)
+    assert formats("epub,html pdf") == ("html", "pdf", "epub")
+    for wrong in ("pdf", "html xml", ""):
+        with pytest.raises(Exception, match="give html"):
+            formats(wrong)
+
+
+# -- Putting fragments into a page ---------------------------------------------------------------------
+
+
+def test_fragments_go_into_furo_pages_only():
+    page = '<html><head></head><body><div class="sidebar-scroll"></div><article role="main" id="m"></article>'
+    fragments = {"stylesheet": "<link>", "switcher": "<nav></nav>", "banner": "<div>b</div>"}
+    assert site.insert(page, fragments, "p") == (
+        '<html><head><link></head><body><nav></nav><div class="sidebar-scroll"></div>'
+        '<article role="main" id="m"><div>b</div></article>'
+    )
+    with pytest.raises(site.LayoutError, match="0 matches"):
+        site.insert(page.replace("sidebar-scroll", "sidebar"), fragments, "p")
+    with pytest.raises(site.LayoutError, match="2 matches"):
+        site.insert(page + page, fragments, "p")
+
+
+def test_downloads_are_linked_from_the_switcher_of_their_version():
+    template = site._environment().get_template("versions.html").module
+    link = site.Link(VERSION, "index.html", True, True)
+    html = str(template.switcher([link], [{"label": "PDF", "href": "downloads/tpi-reference-0.2.0.pdf"}]))
+    assert 'Download <a href="downloads/tpi-reference-0.2.0.pdf">PDF</a>' in html
+    assert "Download" not in str(template.switcher([link], []))
+
+
+# -- Read the Docs --------------------------------------------------------------------------------------
+
+READ_THE_DOCS = ROOT / ".readthedocs.yaml"
+
+
+def read_the_docs_problems(config: dict) -> list[str]:
+    """What keeps Read the Docs from building this repository's strict -c . build in every format."""
+    problems = []
+    if "sphinx" in config:
+        problems.append("a sphinx key: Read the Docs would run its own build with conf.py's folder as source")
+    if set(config.get("formats", [])) != {"pdf", "epub", "htmlzip"}:
+        problems.append(f"formats {config.get('formats')}")
+    jobs = config.get("build", {}).get("jobs", {})
+    if not any("--require-hashes -r requirements.txt" in command for command in jobs.get("install", [])):
+        problems.append("the pinned requirements are not installed with their hashes")
+    for fmt in ("html", "pdf", "epub", "htmlzip"):
+        commands = jobs.get("build", {}).get(fmt, [])
+        strict = [c for c in commands if re.search(r"-m sphinx .*-c \. -W --keep-going -n .*\bdocs\b", c)]
+        if not strict:
+            problems.append(f"{fmt}: no strict sphinx build with -c . docs")
+        if not any(f"$READTHEDOCS_OUTPUT/{fmt}" in c for c in commands):
+            problems.append(f"{fmt}: nothing written to $READTHEDOCS_OUTPUT/{fmt}")
+    return problems
+
+
+def test_read_the_docs_builds_the_strict_dash_c_dot_build_in_every_format():
+    config = yaml.safe_load(READ_THE_DOCS.read_text(encoding="utf-8"))
+    assert config["version"] == 2 and config["build"]["tools"]["python"] == "3.11"
+    assert read_the_docs_problems(config) == []
+
+
+def test_the_read_the_docs_check_sees_a_lax_build_and_a_missing_format():
+    text = READ_THE_DOCS.read_text(encoding="utf-8")
+    lax = yaml.safe_load(text.replace("-b epub -c . -W --keep-going", "-b epub -c . --keep-going"))
+    assert read_the_docs_problems(lax) == ["epub: no strict sphinx build with -c . docs"]
+    config = yaml.safe_load(text)
+    config["formats"].remove("htmlzip")
+    del config["build"]["jobs"]["build"]["htmlzip"]
+    assert read_the_docs_problems(config) == [
+        "formats ['pdf', 'epub']",
+        "htmlzip: no strict sphinx build with -c . docs",
+        "htmlzip: nothing written to $READTHEDOCS_OUTPUT/htmlzip",
+    ]
