@@ -30,6 +30,7 @@ from sphinx_polyversion.driver import DefaultDriver
 from sphinx_polyversion.environment import Environment
 from test_browser import open_tab, serious_violations, visit
 from test_site import csp_violations
+from test_standards import broken_fragments, nu_errors
 
 from conftest import ROOT, add_long_page
 from tpi_sphinx.versions import manifest, site
@@ -217,6 +218,17 @@ def test_the_link_check_reports_a_link_to_a_missing_file(tmp_path):
         '<nav class="tpi-versions"><a href="index.html">1.0</a> <a href="../2.0/index.html">2.0</a></nav>'
     )
     assert unresolved(tmp_path) == ["1.0/index.html: ../2.0/index.html"]
+
+
+def test_every_page_of_every_version_passes_the_nu_html_checker(versioned):
+    """The standards check of test_standards.py on what `make versions` builds: each version's pages with
+    their switcher and banner, and the root that redirects to the latest release."""
+    checked = sorted(versioned.rglob("*.html"))
+    assert {"index.html", "0.1.0/search.html", "dev/genindex.html", "0.2.0/404.html"} <= {
+        page.relative_to(versioned).as_posix() for page in checked
+    }
+    assert nu_errors(checked) == []
+    assert [link for name in ("0.1.0", "0.2.0", "dev") for link in broken_fragments(versioned / name)] == []
 
 
 def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(versioned):
