@@ -43,6 +43,7 @@ def _entry(kind="article", **fields) -> Entry:
         ({"a": _entry(pmid="1", url="https://www.scribd.com/document/1")}, "copy or mirror (www.scribd.com)"),
         ({"a": _entry(pmid="1", url="http://47.251.13.51:8081/pubmed/1")}, "copy or mirror (47.251.13.51)"),
         ({"a": _entry(pmid="1", url="https://www.staging.medscape.com/answers/1")}, "copy or mirror"),
+        ({"a": _entry("misc", url="https://test-ndf-staging.isomer.gov.sg/p", urldate="2026-11-26")}, "copy or mirror"),
         ({"a": _entry(doi="10.1/x"), "b": _entry(doi="10.1/X")}, "same doi as a"),
         ({"a": _entry(pmid="123"), "b": _entry(pmid="123")}, "same pmid as a"),
         (

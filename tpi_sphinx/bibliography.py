@@ -60,7 +60,7 @@ def copy_host(url: str) -> str | None:
     host = (urlparse(url).hostname or "").lower()
     if re.fullmatch(r"[\d.]+", host):
         return host  # a raw IP address is never a publisher
-    if host.startswith("staging.") or ".staging." in host or "cgi-bin" in url:
+    if "staging" in re.split(r"[.-]", host) or "cgi-bin" in url:  # staging.x, x.staging.y, test-x-staging.y
         return host
     return host if any(copy in host for copy in COPY_HOSTS) else None
 
