@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from . import doses
-from .release import ROOT, releases
+from .release import MANIFEST, ROOT, releases
 
 CHANGELOG = ROOT / "docs" / "about" / "versions.md"
 ENTRY = re.compile(r"^### (\d+\.\d+\.\d+)\b.*$", re.MULTILINE)
@@ -74,10 +74,11 @@ def released_data(commit: str, root: Path = ROOT) -> dict:
 
 def problems(root: Path = ROOT) -> list[str]:
     """What the changelog fails to announce since the newest release, as messages with file:line."""
-    newest = releases(root / "releases.toml")[-1]
+    known = releases(root / MANIFEST.name)
+    newest = known[-1]
     current = doses.load(root / doses.DATA_FILE)
     text = (root / CHANGELOG.relative_to(ROOT)).read_text(encoding="utf-8")
-    version, entry = upcoming_entry(text, {r.version for r in releases(root / "releases.toml")})
+    version, entry = upcoming_entry(text, {r.version for r in known})
     missing = unannounced(released_data(newest.commit, root), current, entry)
     where = f"{CHANGELOG.relative_to(ROOT)}:{text[: text.find(entry)].count(chr(10)) + 1 if entry else 1}"
     heading = f"the entry for {version}" if version else "a new entry (### X.Y.Z (unreleased))"

@@ -10,6 +10,7 @@ review is older than the review interval, a "review due" notice.
   sets it to the last commit's time, so a build is reproducible) or today.
 """
 
+import calendar
 import datetime as dt
 import os
 import subprocess
@@ -26,10 +27,10 @@ def build_date(environ=os.environ) -> dt.date:
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day where it has no such day."""
     year, month = divmod(date.month - 1 + months, 12)
     year, month = date.year + year, month + 1
-    days = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    return date.replace(year=year, month=month, day=min(date.day, days[month - 1]))
+    return date.replace(year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1]))
 
 
 def review_due(reviewed: dt.date, today: dt.date, months: int) -> bool:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sphinx_polyversion.git import GitRef, GitRefType
 
+from ..release import MANIFEST as MANIFEST_PATH
 from ..release import releases
 
-MANIFEST = "releases.toml"
+MANIFEST = MANIFEST_PATH.name  # releases.toml, at the root of each checkout
 DEV = "dev"
 
 
