@@ -1,11 +1,12 @@
 """Every version online (`make versions`, tpi_sphinx/versions) and its hosted twin (.readthedocs.yaml).
 
-A temporary git repository with two releases and main is built once with `make versions FORMATS=html`:
+A temporary git repository with two releases and main is built once with `make versions FORMATS="html epub"`:
 each version in its own checkout, with its own conf.py (a title that names the version) and its own
 virtual environment; a page that only main has shows where the switcher falls back to a version's home.
 The tests then check the versioned site as a reader meets it: switcher links that all resolve, the
 banner of old and dev versions, the root that redirects to the latest release, versions.json, and the
-pages in Chromium (security policy, accessibility in light and dark mode). A release with a broken page
+pages in Chromium (security policy, accessibility in light and dark mode), and each version's pages and EPUB
+through the standards checkers (Nu Html Checker, EPUBCheck). A release with a broken page
 must fail `make versions`, where sphinx-polyversion alone drops the version and exits 0.
 """
 
@@ -29,6 +30,7 @@ from sphinx_polyversion.builder import Builder, BuildError
 from sphinx_polyversion.driver import DefaultDriver
 from sphinx_polyversion.environment import Environment
 from test_browser import open_tab, serious_violations, visit
+from test_epub import epubcheck
 from test_site import csp_violations
 from test_standards import broken_fragments, nu_errors
 
@@ -77,10 +79,10 @@ def new_repository(repo: Path) -> Path:
     return repo
 
 
-def make_versions(repo: Path, *variables: str) -> subprocess.CompletedProcess:
+def make_versions(repo: Path, formats: str = "html") -> subprocess.CompletedProcess:
     """`make versions` in ``repo``, as a reader runs it (the outer make uses this checkout's .venv)."""
     return subprocess.run(
-        ["make", "--no-print-directory", "versions", "FORMATS=html", f"VENV={ROOT / '.venv'}", *variables],
+        ["make", "--no-print-directory", "versions", f"FORMATS={formats}", f"VENV={ROOT / '.venv'}"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -108,8 +110,8 @@ def history(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def versioned(history) -> Path:
-    """The versioned site of ``history``, built once."""
-    done = make_versions(history)
+    """The versioned site of ``history``, built once (the PDF is left out: test_pdf.py checks the book)."""
+    done = make_versions(history, "html epub")
     assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
     return history / "_build" / "versions"
 
@@ -229,6 +231,17 @@ def test_every_page_of_every_version_passes_the_nu_html_checker(versioned):
     }
     assert nu_errors(checked) == []
     assert [link for name in ("0.1.0", "0.2.0", "dev") for link in broken_fragments(versioned / name)] == []
+
+
+def test_every_version_links_its_own_epub_and_it_passes_epubcheck(versioned, history):
+    """The EPUB check of test_epub.py on each version's EPUB, found through the link in its switcher."""
+    for name in ("0.1.0", "0.2.0", "dev"):
+        home = soup(versioned / name / "index.html")
+        links = [a["href"] for a in home.select("nav.tpi-versions a") if a.get_text() == "EPUB"]
+        assert len(links) == 1 and links[0].startswith("downloads/") and links[0].endswith(".epub"), (name, links)
+        epub = versioned / name / links[0]
+        assert epub.is_file(), epub
+        assert epubcheck(epub) == [], name
 
 
 def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(versioned):
