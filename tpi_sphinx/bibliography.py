@@ -126,9 +126,10 @@ _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 def summary(app: Sphinx, path: Path) -> tuple[frozenset[str], list[tuple[str, str]]]:
     """The entry keys and the :func:`problems` of a .bib file. Parsing it is most of what the checks cost
     a rebuild, so both are kept in the environment for each content of the file and of this module."""
+    from .incremental import enabled
     from .sources import bibliography
 
-    kept = getattr(app.env, "tpi_bib_summaries", {})
+    kept = getattr(app.env, "tpi_bib_summaries", {}) if enabled() else {}
     version = (hashlib.sha256(path.read_bytes()).hexdigest(), _CODE)
     if kept.get(str(path), (None,))[0] != version:
         data = bibliography(path)

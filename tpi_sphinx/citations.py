@@ -45,7 +45,7 @@ def _entry_points(**selection) -> tuple:
 
 # pybtex looks its plugins up among the installed packages' entry points on every call (sphinxcontrib-bibtex
 # asks for the plain-text backend once per citation); the installed packages do not change during a build.
-pybtex.plugin.entry_points = _entry_points
+# (Set in setup, with the other shortcuts of this module, unless they are switched off: tpi_sphinx.incremental.)
 
 
 @functools.cache
@@ -99,6 +99,10 @@ class AuthorYearStyle(UnsrtStyle):
 
     def format_entry(self, label, entry, bib_data=None):
         fields = {k: v for k, v in entry.fields.items() if k.lower() != "note"}
+        if not _FORMATTED.active:
+            clean = Entry(entry.type, fields=fields, persons=entry.persons)
+            clean.key = entry.key
+            return super().format_entry(label, clean, bib_data=bib_data)
         key = (_CODE, label, entry.key, entry.type, repr(sorted(fields.items())), repr(entry.persons))
         _FORMATTED.used.add(key)
         if key not in _FORMATTED.entries:
@@ -166,6 +170,7 @@ register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "tpi", AuthorYe
 class _Formatted:
     entries: dict = dataclasses.field(default_factory=dict)
     used: set = dataclasses.field(default_factory=set)
+    active: bool = False  # switched on in setup
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
@@ -181,12 +186,6 @@ def _restore_formatted(app: Sphinx, env) -> None:
 def _keep_formatted(app: Sphinx, env) -> None:
     """After it: keep what this build used, for the next one."""
     env.tpi_formatted_entries = {k: v for k, v in _FORMATTED.entries.items() if k in _FORMATTED.used}
-
-
-def setup(app: Sphinx) -> None:
-    """Importing this module registers the style; the handlers wrap sphinxcontrib-bibtex's own (priority 500)."""
-    app.connect("env-updated", _restore_formatted, priority=400)
-    app.connect("env-updated", _keep_formatted, priority=600)
 
 
 # -- Which pages cite each entry, found once per bibliography --------------------------------------
@@ -221,4 +220,16 @@ def _filtered_entries(self: BibtexDomain, bibliography_key):
             yield key, entry
 
 
-BibtexDomain.get_filtered_entries = _filtered_entries
+def setup(app: Sphinx) -> None:
+    """Importing this module registers the style. Unless switched off (``TPI_FULL_REBUILD=1``, see
+    tpi_sphinx.incremental), the shortcuts: formatted entries kept (the handlers wrap sphinxcontrib-bibtex's
+    own, priority 500), plugin look-ups cached, citing pages found in one pass."""
+    from .incremental import enabled
+
+    _FORMATTED.active = enabled()
+    if not enabled():
+        return
+    pybtex.plugin.entry_points = _entry_points
+    BibtexDomain.get_filtered_entries = _filtered_entries
+    app.connect("env-updated", _restore_formatted, priority=400)
+    app.connect("env-updated", _keep_formatted, priority=600)

@@ -58,9 +58,11 @@ def write_definitions(app: Sphinx, exception) -> None:
     """Written when the glossary page was; otherwise the file of the last build stays (if there is one)."""
     if exception is not None or app.builder.name not in HTML_BUILDERS or GLOSSARY_DOC not in app.env.all_docs:
         return
+    from .incremental import enabled
+
     out = Path(app.outdir) / "_static" / DATA
-    terms = getattr(app.builder, "tpi_glossary_terms", None)
-    if terms is None and out.is_file():
+    terms = getattr(app.builder, "tpi_glossary_terms", None) if enabled() else None
+    if terms is None and out.is_file() and enabled():
         return
     if terms is None:
         terms = definitions(app.env.get_and_resolve_doctree(GLOSSARY_DOC, app.builder))

@@ -1,7 +1,7 @@
 """Work that a rebuild skips when it would give the same result (a writer's loop under a second).
 
 Sphinx does some work on every build whether or not anything changed; two pieces of it are most of a
-rebuild, and both are skipped here without changing a byte of the output (``tests/test_incremental.py``
+rebuild, and both are skipped here without changing a byte of the output (``tests/test_reproducible.py``
 compares rebuilds with clean builds):
 
 - Figure numbers (``numfig``): Sphinx numbers figures, tables and code blocks by unpickling and walking
@@ -14,7 +14,10 @@ compares rebuilds with clean builds):
   to any of those makes Sphinx write at least one document; so when no document is written they are
   kept as they are (when they exist).
 
-``TPI_FULL_REBUILD=1`` in the environment switches both off, for comparison.
+``TPI_FULL_REBUILD=1`` in the environment switches both off, for comparison, and with them the shortcuts
+of other modules: the bibliography's kept formatted entries and cached look-ups (``citations``) and its
+kept checks (``bibliography``), and the glossary tips written only with the glossary page
+(``glossarytips``).
 """
 
 import os
@@ -112,7 +115,7 @@ def assign_figure_numbers(self: TocTreeCollector, env) -> list[str]:
 
 def count_written(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if doctree is not None:
-        app.builder.tpi_documents_written += 1
+        app.builder.tpi_documents_written = getattr(app.builder, "tpi_documents_written", 0) + 1
 
 
 def keep_unchanged_pages(app: Sphinx) -> None:
@@ -133,6 +136,8 @@ def keep_unchanged_pages(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> None:
+    if not enabled():
+        return
     TocTreeCollector.assign_figure_numbers = assign_figure_numbers
     app.connect("doctree-read", keep_outline, priority=900)  # after the other handlers changed the doctree
     app.connect("env-purge-doc", purge_outline)
