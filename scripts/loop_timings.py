@@ -30,11 +30,10 @@ STRICT = ["-W", "--keep-going", "-n"]
 def copy_sources(copy: Path) -> Path:
     """Everything the build reads, as a git repository of one commit."""
     copy.mkdir(parents=True)
-    for name in ("conf.py", "releases.toml", "CONTRIBUTING.md", "Makefile", "requirements.txt"):
+    for name in ("conf.py", "releases.toml", "CONTRIBUTING.md", "requirements.txt"):
         shutil.copy2(ROOT / name, copy)
     for folder in ("tpi_sphinx", "docs", "scripts"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / ".venv").symlink_to(ROOT / ".venv")
     (copy / ".gitignore").write_text(".venv\n_build/\n__pycache__/\n")
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
     subprocess.run([*git, "init", "-q"], cwd=copy, check=True)
@@ -97,12 +96,14 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def live_server(project: Path, timeout: float = 180) -> Iterator[str]:
-    """`make live` in ``project`` on a free port, its first build done; yields the address."""
+    """`make live` (this tree's Makefile and virtualenv) in ``project`` on a free port, its first build
+    done; yields the address. What it prints goes to ``project``/live.log."""
     port = _free_port()
     log = project / "live.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            ["make", "--no-print-directory", "live", f"LIVE_PORT={port}"],
+            ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), "live", f"LIVE_PORT={port}"]
+            + [f"VENV={ROOT / '.venv'}"],
             cwd=project,
             env=_environ(project),
             stdout=out,
