@@ -27,13 +27,13 @@ EDITED_PAGE = "safety/pneumothorax.md"  # an ordinary clinical page, linked from
 STRICT = ["-W", "--keep-going", "-n"]
 
 
-def copy_sources(copy: Path) -> Path:
-    """Everything the build reads, as a git repository of one commit."""
+def copy_sources(copy: Path, source: Path = ROOT) -> Path:
+    """Everything the build of ``source`` reads, as a git repository of one commit."""
     copy.mkdir(parents=True)
-    for name in ("conf.py", "releases.toml", "CONTRIBUTING.md", "requirements.txt"):
-        shutil.copy2(ROOT / name, copy)
+    for name in ("conf.py", "releases.toml", "CONTRIBUTING.md", "requirements.txt", "Makefile"):
+        shutil.copy2(source / name, copy)
     for folder in ("tpi_sphinx", "docs", "scripts"):
-        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / ".gitignore").write_text(".venv\n_build/\n__pycache__/\n")
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
     subprocess.run([*git, "init", "-q"], cwd=copy, check=True)
@@ -58,9 +58,9 @@ def _html(project: Path) -> float:
 
 
 @contextlib.contextmanager
-def _project() -> Iterator[Path]:
+def _project(source: Path) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="tpi-loop-") as tmp:
-        yield copy_sources(Path(tmp) / "project")
+        yield copy_sources(Path(tmp) / "project", source)
 
 
 def _edit(page: Path, run: int) -> None:
@@ -68,17 +68,18 @@ def _edit(page: Path, run: int) -> None:
     page.write_text(page.read_text(encoding="utf-8") + f"\nAn added sentence, number {run}.\n", encoding="utf-8")
 
 
-def no_change_rebuild(repeat: int = 3) -> float:
-    """Median seconds of a rebuild with nothing changed (after a clean build and one warm-up rebuild)."""
-    with _project() as project:
+def no_change_rebuild(repeat: int = 3, source: Path = ROOT) -> float:
+    """Median seconds of a rebuild with nothing changed (after a clean build and one warm-up rebuild);
+    ``source``: the tree to time (another checkout, for a comparison)."""
+    with _project(source) as project:
         _html(project)
         _html(project)
         return statistics.median(_html(project) for _ in range(repeat))
 
 
-def one_page_edit(repeat: int = 3) -> float:
+def one_page_edit(repeat: int = 3, source: Path = ROOT) -> float:
     """Median seconds of a rebuild after a one-page edit."""
-    with _project() as project:
+    with _project(source) as project:
         _html(project)
         _html(project)
         times = []
@@ -96,13 +97,14 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def live_server(project: Path, timeout: float = 180) -> Iterator[str]:
-    """`make live` (this tree's Makefile and virtualenv) in ``project`` on a free port, its first build
-    done; yields the address. What it prints goes to ``project``/live.log."""
+    """`make live` (this tree's virtualenv; the project's Makefile if it has one, else this tree's) in
+    ``project`` on a free port, its first build done; yields the address. Its output: ``project``/live.log."""
     port = _free_port()
+    makefile = project / "Makefile" if (project / "Makefile").exists() else ROOT / "Makefile"
     log = project / "live.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), "live", f"LIVE_PORT={port}"]
+            ["make", "--no-print-directory", "-f", str(makefile), "live", f"LIVE_PORT={port}"]
             + [f"VENV={ROOT / '.venv'}"],
             cwd=project,
             env=_environ(project),
@@ -122,14 +124,14 @@ def live_server(project: Path, timeout: float = 180) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def live_latency(repeat: int = 3) -> float:
+def live_latency(repeat: int = 3, source: Path = ROOT) -> float:
     """Median seconds from saving a one-page edit to the edit showing in Chromium, reloaded by `make live`."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         raise RuntimeError("Chromium is missing: make browser")
-    with _project() as project, live_server(project) as address, sync_playwright() as playwright:
+    with _project(source) as project, live_server(project) as address, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         page = browser.new_page()
         page.goto(f"{address}/{EDITED_PAGE.removesuffix('.md')}.html")
