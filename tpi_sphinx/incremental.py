@@ -113,17 +113,16 @@ def assign_figure_numbers(self: TocTreeCollector, env) -> list[str]:
 # -- Pages that are not documents --------------------------------------------------------------------
 
 
-def count_written(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    if doctree is not None:
-        app.builder.tpi_documents_written = getattr(app.builder, "tpi_documents_written", 0) + 1
-
-
 def keep_unchanged_pages(app: Sphinx) -> None:
     builder = app.builder
     if builder.name not in HTML_BUILDERS or not enabled():
         return
     builder.tpi_documents_written = 0
-    handle_page = builder.handle_page
+    handle_page, write_documents = builder.handle_page, builder.write_documents
+
+    def write_and_count_documents(docnames) -> None:  # in the main process, with -j too
+        builder.tpi_documents_written += len(docnames)
+        write_documents(docnames)
 
     def handle_page_unless_unchanged(pagename, addctx, templatename="page.html", **kwargs):
         unchanged = builder.tpi_documents_written == 0 and pagename not in builder.env.all_docs
@@ -133,6 +132,7 @@ def keep_unchanged_pages(app: Sphinx) -> None:
         handle_page(pagename, addctx, templatename, **kwargs)
 
     builder.handle_page = handle_page_unless_unchanged
+    builder.write_documents = write_and_count_documents
 
 
 def setup(app: Sphinx) -> None:
@@ -143,4 +143,3 @@ def setup(app: Sphinx) -> None:
     app.connect("env-purge-doc", purge_outline)
     app.connect("env-merge-info", merge_outlines)
     app.connect("builder-inited", keep_unchanged_pages)
-    app.connect("html-page-context", count_written, priority=100)
