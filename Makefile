@@ -11,6 +11,7 @@ BUILD    := _build
 STRICT   := -W --keep-going -n
 DOCTREES  = -d $(BUILD)/doctrees/$@  # outside the output: the EPUB builder packs whatever is there
 SPHINXOPTS ?=
+LIVE_PORT ?= 8000  # make live's port
 # What `make versions` builds of each version: FORMATS=html for the sites alone (quicker).
 FORMATS  ?= html pdf epub
 # Reproducible output: dates in the HTML and PDF come from the last commit, not the clock.
@@ -46,8 +47,8 @@ html: $(VENV)/.installed  ## Build the website into _build/html (strict)
 	$(SPHINX) -b html -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html"
 
-live: $(VENV)/.installed  ## Preview at http://127.0.0.1:8000 with live reload
-	$(BIN)/sphinx-autobuild -b html -c . $(STRICT) --host 127.0.0.1 --port 8000 \
+live: $(VENV)/.installed  ## Preview at http://127.0.0.1:8000 with live reload (a saved page shows in about a second)
+	$(BIN)/python scripts/live.py -b html -c . $(STRICT) --host 127.0.0.1 --port $(LIVE_PORT) \
 	  --watch conf.py --watch tpi_sphinx $(SOURCE) $(BUILD)/live
 
 pdf: $(VENV)/.installed tex  ## Build the PDF book into _build/pdf (XeLaTeX)

@@ -1,12 +1,17 @@
 """Two clean builds of the same commit give the same website, byte for byte, and the
 same PDF text and LaTeX source (dates come from SOURCE_DATE_EPOCH, set from the
-last commit by the Makefile and by conftest.py)."""
+last commit by the Makefile and by conftest.py). A rebuild gives the website of a clean
+build, search index included, with nothing changed and after an edit (the work a rebuild
+skips: tpi_sphinx/incremental.py)."""
 
 import filecmp
 import os
+import pickle
+import shutil
 import subprocess
+import sys
 
-from conftest import ROOT, make_pdf, sphinx_build
+from conftest import ROOT, copy_project, make_pdf, sphinx_build
 
 
 def _differing(left, right) -> list[str]:
@@ -40,3 +45,53 @@ def test_two_clean_builds_give_the_same_pdf_text(plain_book, tmp_path):
     again = make_pdf(ROOT, tmp_path / "book")
     assert again.tex == plain_book.tex
     assert again.pages == plain_book.pages
+
+
+def _html(project, folder, **environ) -> None:
+    """A strict build as `make html` runs it: incremental (no -E), doctrees outside the output."""
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project), "-W", "--keep-going", "-n", "-q"]
+    command += ["-d", str(folder / "doctrees"), str(project / "docs"), str(folder / "html")]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=project, env={**os.environ, **environ})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_rebuild_with_nothing_changed_gives_the_clean_builds_website(site, tmp_path):
+    shutil.copytree(site.outdir, tmp_path / "html")
+    shutil.copytree(site.doctreedir, tmp_path / "doctrees")
+    genindex = tmp_path / "html" / "genindex.html"
+    os.utime(genindex, ns=(0, 0))
+    _html(ROOT, tmp_path)
+    assert _differing(site.outdir, tmp_path / "html") == []
+    assert genindex.stat().st_mtime_ns == 0  # kept, not written again: the rebuild did skip work
+    env = pickle.loads((tmp_path / "doctrees" / "environment.pickle").read_bytes())
+    assert set(env.tpi_outlines) == set(env.all_docs)  # figure numbers came from the outlines
+
+
+EDIT = """
+Trigger points near the pleura call for a shorter needle {index}`zz rebuild test entry`.
+
+:::{table} Needle length near the pleura (a test table)
+:name: table-rebuild-test
+
+| Site | Needle |
+|---|---|
+| Upper trapezius | 25 mm |
+:::
+"""
+
+
+def test_a_rebuild_after_an_edit_gives_the_clean_build_of_the_edited_sources(tmp_path):
+    """The edit adds an index entry and a numbered table early in the book: the general index, the search
+    index and the numbers of the tables on later pages change, and the rebuild must show all of it."""
+    project = copy_project(tmp_path / "project")
+    _html(project, tmp_path / "rebuilt")
+    page = project / "docs" / "background" / "what-is-a-trigger-point-injection.md"
+    page.write_text(page.read_text(encoding="utf-8") + EDIT, encoding="utf-8")
+    _html(project, tmp_path / "rebuilt")
+    _html(project, tmp_path / "clean", TPI_FULL_REBUILD="1")  # and without any of the shortcuts
+    assert "zz rebuild test entry" in (tmp_path / "clean" / "html" / "genindex.html").read_text()
+    assert _differing(tmp_path / "clean" / "html", tmp_path / "rebuilt" / "html") == []
+    env = pickle.loads((tmp_path / "clean" / "doctrees" / "environment.pickle").read_bytes())
+    assert not hasattr(env, "tpi_outlines")  # the switch did switch the shortcuts off
+    numbers = env.toc_fignumbers
+    assert numbers["background/what-is-a-trigger-point-injection"]["table"]["table-rebuild-test"]

@@ -23,6 +23,8 @@ One module a job:
 - ``contentpolicy``: the site's Content-Security-Policy (nothing loads from another origin).
 - ``accessibility``: fixes to the markup of Sphinx, docutils and Furo that axe-core reports (navigation
   captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
+- ``incremental``: work a rebuild skips when it would give the same output (figure numbers from page
+  outlines; the index, search and 404 pages kept when no page is written).
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
 
@@ -45,6 +47,7 @@ from . import (
     frontmatter,
     glossarytips,
     grades,
+    incremental,
     keypoints,
     pagechanges,
     pagehistory,
@@ -74,6 +77,7 @@ def setup(app: Sphinx) -> dict:
         rawhtml,
         searchindex,
         searchterms,
+        incremental,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -15,6 +15,7 @@ The rules (written once in CONTRIBUTING.md, checked on every build and by the te
 ``docs/references.bib:LINE`` so a writer can jump to the entry.
 """
 
+import hashlib
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -119,12 +120,28 @@ def line_of(bibfile: Path, key: str) -> int:
     return 1
 
 
-def check(app: Sphinx) -> None:
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def summary(app: Sphinx, path: Path) -> tuple[frozenset[str], list[tuple[str, str]]]:
+    """The entry keys and the :func:`problems` of a .bib file. Parsing it is most of what the checks cost
+    a rebuild, so both are kept in the environment for each content of the file and of this module."""
+    from .incremental import enabled
     from .sources import bibliography
 
+    kept = getattr(app.env, "tpi_bib_summaries", {}) if enabled() else {}
+    version = (hashlib.sha256(path.read_bytes()).hexdigest(), _CODE)
+    if kept.get(str(path), (None,))[0] != version:
+        data = bibliography(path)
+        kept[str(path)] = (version, frozenset(data.entries), problems(data))
+        app.env.tpi_bib_summaries = kept
+    return kept[str(path)][1:]
+
+
+def check(app: Sphinx) -> None:
     for name in app.config.bibtex_bibfiles:
         path = Path(app.confdir) / name
-        for key, message in problems(bibliography(path)):
+        for key, message in summary(app, path)[1]:
             logger.warning(
                 f"{key}: {message}", location=f"{name}:{line_of(path, key)}", type="tpi", subtype="bibliography"
             )

@@ -59,7 +59,7 @@ PREPARATIONS = ("plain", "with_epinephrine")
 
 
 def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def is_quantity(node) -> bool:
@@ -582,13 +582,13 @@ class Dose(SphinxRole):
 
 
 def load_and_check(app: Sphinx) -> None:
-    from .sources import bibliography
+    from .bibliography import summary
 
     path = Path(app.confdir) / DATA_FILE
     app.tpi_doses = load(path)
     bib_keys = set()
     for bibfile in app.config.bibtex_bibfiles:
-        bib_keys |= set(bibliography(Path(app.confdir) / bibfile).entries)
+        bib_keys |= summary(app, Path(app.confdir) / bibfile)[0]
     text = path.read_text(encoding="utf-8")
     for message in problems(app.tpi_doses, bib_keys):
         line = line_of(message.split(":", 1)[0], text)

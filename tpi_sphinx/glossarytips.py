@@ -48,15 +48,29 @@ def add_script(app: Sphinx) -> None:
         app.add_js_file(SCRIPT, loading_method="defer")
 
 
+def keep_definitions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """When the glossary page is written: its definitions, resolved as the page shows them."""
+    if docname == GLOSSARY_DOC and app.builder.name in HTML_BUILDERS:
+        app.builder.tpi_glossary_terms = definitions(doctree)
+
+
 def write_definitions(app: Sphinx, exception) -> None:
+    """Written when the glossary page was; otherwise the file of the last build stays (if there is one)."""
     if exception is not None or app.builder.name not in HTML_BUILDERS or GLOSSARY_DOC not in app.env.all_docs:
         return
-    doctree = app.env.get_and_resolve_doctree(GLOSSARY_DOC, app.builder)
-    out = Path(app.outdir) / "_static"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / DATA).write_text(script(definitions(doctree)), encoding="utf-8")
+    from .incremental import enabled
+
+    out = Path(app.outdir) / "_static" / DATA
+    terms = getattr(app.builder, "tpi_glossary_terms", None) if enabled() else None
+    if terms is None and out.is_file() and enabled():
+        return
+    if terms is None:
+        terms = definitions(app.env.get_and_resolve_doctree(GLOSSARY_DOC, app.builder))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(script(terms), encoding="utf-8")
 
 
 def setup(app: Sphinx) -> None:
     app.connect("builder-inited", add_script)
+    app.connect("doctree-resolved", keep_definitions, priority=900)  # after the handlers that change it
     app.connect("build-finished", write_definitions)

@@ -53,7 +53,7 @@ class SearchClinicalEnglish(SearchEnglish):
 
 def load(path: Path) -> dict[str, list[str]]:
     """The data file as {docname: [term, ...]}; raises ValueError on a malformed file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     if not isinstance(data, dict):
         raise ValueError("expected a mapping of page -> list of terms")
     terms = {}

@@ -1,0 +1,145 @@
+"""Work that a rebuild skips when it would give the same result (a writer's loop under a second).
+
+Sphinx does some work on every build whether or not anything changed; two pieces of it are most of a
+rebuild, and both are skipped here without changing a byte of the output (``tests/test_reproducible.py``
+compares rebuilds with clean builds):
+
+- Figure numbers (``numfig``): Sphinx numbers figures, tables and code blocks by unpickling and walking
+  every page's doctree on every build. The walk only looks at sections, toctrees and numbered nodes, so
+  each page's outline of those (a small tree, kept in the environment when the page is read) is walked
+  instead; Sphinx's own numbering code runs unchanged on it. A page without an outline (an environment
+  from before this module) is walked as before.
+- Pages that are not documents (the general index, the search page, the 404 page): Sphinx renders them
+  on every build. They depend only on the environment, the configuration and the templates, and a change
+  to any of those makes Sphinx write at least one document; so when no document is written they are
+  kept as they are (when they exist).
+
+``TPI_FULL_REBUILD=1`` in the environment switches both off, for comparison, and with them the shortcuts
+of other modules: the bibliography's kept formatted entries and cached look-ups (``citations``) and its
+kept checks (``bibliography``), and the glossary tips written only with the glossary page
+(``glossarytips``).
+"""
+
+import os
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.domains.std import StandardDomain
+from sphinx.environment.collectors.toctree import TocTreeCollector
+
+SWITCH = "TPI_FULL_REBUILD"
+HTML_BUILDERS = {"html", "dirhtml"}
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH, "") in {"", "0"}
+
+
+# -- Figure numbers from outlines ------------------------------------------------------------------
+
+
+def _figtype(env, node: nodes.Element) -> str | None:
+    """Sphinx's test (TocTreeCollector.assign_figure_numbers.get_figtype): is the node numbered, as what?"""
+    for domain in env.domains.sorted():
+        figtype = domain.get_enumerable_node_type(node)
+        if isinstance(domain, StandardDomain) and not domain.get_numfig_title(node):
+            continue
+        if figtype:
+            return figtype
+    return None
+
+
+def outline(env, doctree: nodes.Element) -> nodes.Element:
+    """A copy of ``doctree`` with only what the numbering walk looks at, in document order: sections,
+    toctrees and numbered nodes (with their title or caption, by which Sphinx decides they are numbered).
+    Other elements are left out and their children take their place: the walk passes through them
+    unchanged."""
+
+    def kept(node: nodes.Element) -> list[nodes.Element]:
+        inner = [k for child in node.children if isinstance(child, nodes.Element) for k in kept(child)]
+        if isinstance(node, nodes.section | addnodes.toctree):
+            copy = node.copy()
+        elif node["ids"] and _figtype(env, node):
+            copy = node.copy()
+            copy.extend(c.deepcopy() for c in node.children if isinstance(c, nodes.caption | nodes.title))
+        else:
+            return inner
+        copy.extend(inner)
+        return [copy]
+
+    root = nodes.Element()
+    root.extend(k for child in doctree.children if isinstance(child, nodes.Element) for k in kept(child))
+    for node in root.findall():
+        node.document = None  # a copy refers to the whole document, which would be pickled with it
+    return root
+
+
+def keep_outline(app: Sphinx, doctree: nodes.document) -> None:
+    if not hasattr(app.env, "tpi_outlines"):
+        app.env.tpi_outlines = {}
+    app.env.tpi_outlines[app.env.docname] = outline(app.env, doctree)
+
+
+def purge_outline(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "tpi_outlines", {}).pop(docname, None)
+
+
+def merge_outlines(app: Sphinx, env, docnames, other) -> None:
+    if not hasattr(env, "tpi_outlines"):
+        env.tpi_outlines = {}
+    for docname in docnames:
+        if docname in getattr(other, "tpi_outlines", {}):
+            env.tpi_outlines[docname] = other.tpi_outlines[docname]
+
+
+_assign_figure_numbers = TocTreeCollector.assign_figure_numbers
+
+
+def assign_figure_numbers(self: TocTreeCollector, env) -> list[str]:
+    """Sphinx's numbering, walking the outlines instead of the doctrees."""
+    outlines = getattr(env, "tpi_outlines", {})
+    if not enabled() or not outlines:
+        return _assign_figure_numbers(self, env)
+    get_doctree = env.get_doctree
+    env.get_doctree = lambda docname: outlines[docname] if docname in outlines else get_doctree(docname)
+    try:
+        return _assign_figure_numbers(self, env)
+    finally:
+        del env.get_doctree  # the method of the class again
+
+
+# -- Pages that are not documents --------------------------------------------------------------------
+
+
+def keep_unchanged_pages(app: Sphinx) -> None:
+    builder = app.builder
+    if builder.name not in HTML_BUILDERS or not enabled():
+        return
+    builder.tpi_documents_written = 0
+    handle_page, write_documents = builder.handle_page, builder.write_documents
+
+    def write_and_count_documents(docnames) -> None:  # in the main process, with -j too
+        builder.tpi_documents_written += len(docnames)
+        write_documents(docnames)
+
+    def handle_page_unless_unchanged(pagename, addctx, templatename="page.html", **kwargs):
+        unchanged = builder.tpi_documents_written == 0 and pagename not in builder.env.all_docs
+        target = kwargs.get("outfilename") or builder.get_output_path(pagename)
+        if unchanged and Path(target).is_file():
+            return
+        handle_page(pagename, addctx, templatename, **kwargs)
+
+    builder.handle_page = handle_page_unless_unchanged
+    builder.write_documents = write_and_count_documents
+
+
+def setup(app: Sphinx) -> None:
+    if not enabled():
+        return
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
+    app.connect("doctree-read", keep_outline, priority=900)  # after the other handlers changed the doctree
+    app.connect("env-purge-doc", purge_outline)
+    app.connect("env-merge-info", merge_outlines)
+    app.connect("builder-inited", keep_unchanged_pages)
