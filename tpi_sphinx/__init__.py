@@ -23,6 +23,7 @@ One module a job:
 - ``contentpolicy``: the site's Content-Security-Policy (nothing loads from another origin).
 - ``accessibility``: fixes to the markup of Sphinx, docutils and Furo that axe-core reports (navigation
   captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
+- ``navtree``: Furo's navigation tree built once per folder per build, not once per page (growth).
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
 
@@ -46,6 +47,7 @@ from . import (
     glossarytips,
     grades,
     keypoints,
+    navtree,
     pagechanges,
     pagehistory,
     rawhtml,
@@ -74,6 +76,7 @@ def setup(app: Sphinx) -> dict:
         rawhtml,
         searchindex,
         searchterms,
+        navtree,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
