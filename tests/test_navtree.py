@@ -1,5 +1,7 @@
 """The navigation built once per folder (tpi_sphinx/navtree.py) is Furo's navigation, page for page."""
 
+import json
+import os
 import sys
 
 import furo
@@ -18,9 +20,27 @@ def builds(tmp_path_factory):
     """The reference with 12 synthetic pages (three navigation levels), built with the cache and without."""
     project = copy_project(tmp_path_factory.mktemp("navtree") / "project")
     add_synthetic_pages(project / "docs", 12)
-    on = sphinx_build(project, project.parent / "on")
-    off = sphinx_build(project, project.parent / "off", options=("-D", "tpi_navigation_cache=0"))
-    return on, off
+    reports = {}
+    for mode, options in (("on", ()), ("off", ("-D", "tpi_navigation_cache=0"))):
+        report = project.parent / f"{mode}-navtree.json"
+        os.environ["TPI_NAVTREE_REPORT"] = str(report)
+        try:
+            reports[mode] = sphinx_build(project, project.parent / mode, options=options)
+        finally:
+            del os.environ["TPI_NAVTREE_REPORT"]
+    return reports["on"], reports["off"]
+
+
+def test_the_cache_serves_every_page_of_the_sources_and_is_off_when_turned_off(builds):
+    on, off = builds
+    report = json.loads((on.outdir.parent / "on-navtree.json").read_text())
+    docs = on.outdir.parent / "project" / "docs"
+    pages = [p for p in docs.rglob("*.md") if "_templates" not in p.parts]
+    sources = len(pages)
+    assert report["cached"] == sources  # every page of the sources; the 404, index and search pages by Furo
+    assert report["furo"] >= 3
+    assert report["folders"] == len({p.parent for p in pages})
+    assert not (off.outdir.parent / "off-navtree.json").exists()
 
 
 def test_the_synthetic_pages_build_strictly(builds):

@@ -19,14 +19,18 @@ tests/test_navtree.py builds a site with and without this and requires every pag
 for the "before" figures of ``scripts/bench.py --scale``.
 """
 
+import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import furo
 from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.errors import ExtensionError
 
@@ -137,6 +141,7 @@ class NavigationCache:
     def __init__(self, app: Sphinx) -> None:
         self.app = app
         self.folders: dict[str, Folder] = {}
+        self.cached = self.by_furo = 0  # pages whose navigation came from a folder template, or from Furo
 
     def clear(self, *args: Any) -> None:
         self.folders.clear()
@@ -166,18 +171,27 @@ def _install(app: Sphinx) -> None:
         # Only Sphinx's own toctree function for a page of the sources: sphinx-notfound-page gives its
         # 404 page another one (links from the site root), which Furo's own code then renders.
         toctree = context.get("toctree")
-        own = "get_doc_context" in getattr(toctree, "__qualname__", "")
+        own = getattr(toctree, "__module__", None) == StandaloneHTMLBuilder.__module__
         if not own or context.get("pagename") not in app.env.all_docs:
+            cache.by_furo += 1
             return original(context)
+        cache.cached += 1
         return cache.tree(context["pagename"])
 
     compute.original = original  # type: ignore[attr-defined]
+    compute.cache = cache  # type: ignore[attr-defined]
     furo._compute_navigation_tree = compute
 
 
 def _uninstall(app: Sphinx, exception: Exception | None) -> None:
     patched = furo._compute_navigation_tree
     furo._compute_navigation_tree = getattr(patched, "original", patched)
+    if (report := os.environ.get("TPI_NAVTREE_REPORT")) and hasattr(patched, "cache"):
+        # for tests/test_navtree.py: how many pages the cache served (a cache never used would compare equal too)
+        cache = patched.cache
+        Path(report).write_text(
+            json.dumps({"cached": cache.cached, "furo": cache.by_furo, "folders": len(cache.folders)})
+        )
 
 
 def setup(app: Sphinx) -> None:
