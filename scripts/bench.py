@@ -194,19 +194,15 @@ def page_weights(page, base: str, paths: list[str]) -> tuple[list[float], int, l
         return url.startswith((base + "/", "data:", "blob:", "about:"))
 
     page.on("request", lambda request: None if local(request.url) else elsewhere.append(request.url))
+    loaded: list = []
+    page.on("requestfinished", lambda request: loaded.append(request))
+    # no cache: every page as on a first visit (Chromium's DevTools protocol)
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.setCacheDisabled", {"cacheDisabled": True})
     for path in paths:
-        loaded: list = []
-        page.context.clear_cookies()
-        handler = loaded.append
-        page.on("requestfinished", handler)
-        # a fresh cache for each page: Chromium's DevTools protocol, as a first visit
-        session = page.context.new_cdp_session(page)
-        session.send("Network.enable")
-        session.send("Network.clearBrowserCache")
-        session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        loaded.clear()
         page.goto(f"{base}/{path}", wait_until="networkidle")
-        page.remove_listener("requestfinished", handler)
-        session.detach()
         total = 0
         for request in loaded:
             response = request.response()
