@@ -22,7 +22,8 @@ kind: reference
 # Synthetic topic {n}
 
 This page stands for a topic of the reference, written to measure how the build grows with the number of pages.
-A {{term}}`trigger point injection` into a {{term}}`taut band` is treated here as elsewhere {{cite:p}}`kishner2022medscape`.
+A {{term}}`trigger point injection` into a {{term}}`taut band` is treated here as elsewhere
+{{cite:p}}`kishner2022medscape`.
 
 ## Assessment
 
