@@ -29,7 +29,7 @@ BROWSER_PACKAGES := chromium
 CHECKER_PACKAGES := default-jre-headless
 
 .DEFAULT_GOAL := html
-.PHONY: help html live pdf epub versions test bench clean requirements tex browser checkers lint check new-page release
+.PHONY: help html live pdf epub versions test bench bench-scale clean requirements tex browser checkers lint check new-page release
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -90,8 +90,14 @@ check: lint  ## The quick loop before pushing: lint, then the strict HTML build 
 test: $(VENV)/.installed-test tex browser checkers lint  ## Run the whole test suite: PDF, print and standards checks included (as CI does)
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed-test tex browser  ## Print clean-build times, page counts and sizes, and search quality
-	$(BIN)/python scripts/bench.py
+# Options of scripts/bench.py, e.g. make bench BENCH="--skip test --repeat 3" or BENCH="--compare v0.1.0".
+BENCH ?=
+
+bench: $(VENV)/.installed-test tex browser  ## Times, sizes, page weight and search quality against the budgets [BENCH=--skip test]
+	$(BIN)/python scripts/bench.py $(BENCH)
+
+bench-scale: $(VENV)/.installed  ## Clean-build time with 100, 300 and 1,000 synthetic pages [BENCH="--scale-modes on,off"]
+	$(BIN)/python scripts/bench.py --scale $(BENCH)
 
 new-page:  ## Start a page: make new-page SECTION=safety NAME=topic-name [TITLE="Topic name"] [KIND=clinical]
 	@test -n "$(SECTION)" -a -n "$(NAME)" || { echo "usage: make new-page SECTION=safety NAME=topic-name [TITLE=...] [KIND=clinical]"; exit 2; }

@@ -40,7 +40,7 @@ class Build:
     doctreedir: Path
 
 
-def sphinx_build(project: Path, outdir: Path, builder: str = "html") -> Build:
+def sphinx_build(project: Path, outdir: Path, builder: str = "html", options: tuple[str, ...] = ()) -> Build:
     """Build ``project`` (a folder with conf.py and docs/) the way the Makefile does,
     but without -W so that every warning is collected, not just the first."""
     warnfile = outdir.parent / f"{outdir.name}-warnings.txt"
@@ -60,6 +60,7 @@ def sphinx_build(project: Path, outdir: Path, builder: str = "html") -> Build:
         str(doctreedir),
         "-w",
         str(warnfile),
+        *options,
         str(project / "docs"),
         str(outdir),
     ]

@@ -25,6 +25,7 @@ One module a job:
   captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
 - ``incremental``: work a rebuild skips when it would give the same output (figure numbers from page
   outlines; the index, search and 404 pages kept when no page is written).
+- ``navtree``: Furo's navigation tree built once per folder per build, not once per page (growth).
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
 
@@ -49,6 +50,7 @@ from . import (
     grades,
     incremental,
     keypoints,
+    navtree,
     pagechanges,
     pagehistory,
     rawhtml,
@@ -78,6 +80,7 @@ def setup(app: Sphinx) -> dict:
         searchindex,
         searchterms,
         incremental,
+        navtree,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
