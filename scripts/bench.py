@@ -4,8 +4,9 @@
 Each row is measured as a writer meets it, through the Makefile: a clean build into a
 temporary folder (site, PDF, EPUB, and `make versions`, every release and main side by side,
 the sites alone and with their PDFs and EPUBs), a rebuild with nothing changed and after a one-page
-edit (a line appended to one page, then put back byte for byte), `make lint`, `make test`, and
-how long `make live` takes to serve a saved change. Times are medians of --repeat N runs,
+edit and how long `make live` takes to show a saved change in Chromium (scripts/loop_timings.py, in
+a throwaway copy of the sources: the tree is never edited), `make lint` and `make test`.
+Times are medians of --repeat N runs,
 with min and max. Then the facts of the clean site: pages, PDF pages, search index size,
 the weight of each page on a first visit in Chromium (every request's body, uncompressed)
 and the bytes from any other origin, and the search quality on the query set of
@@ -36,7 +37,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -45,9 +45,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts")]
+import loop_timings  # noqa: E402
 from synthetic_pages import add_synthetic_pages  # noqa: E402
 
-EDITED_PAGE = "docs/about/license.md"  # the page the one-page-edit row (and the live row) appends a line to
 SCALE_SIZES = (100, 300, 1000)
 
 
@@ -134,22 +134,6 @@ def make(root: Path, *args: str, check: bool = True) -> float:
         stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - start
-
-
-class edited:
-    """One page with a line appended, put back byte for byte on leaving (with a new time, so that the
-    next build reads it again: Sphinx compares a page's time with when it last read it)."""
-
-    def __init__(self, root: Path, line: str = "Edited for the benchmark.") -> None:
-        self.page, self.line = root / EDITED_PAGE, line
-
-    def __enter__(self) -> Path:
-        self.text = self.page.read_bytes()
-        self.page.write_bytes(self.text + f"\n{self.line}\n".encode())
-        return self.page
-
-    def __exit__(self, *exc) -> None:
-        self.page.write_bytes(self.text)
 
 
 def kb(path: Path) -> float:
@@ -252,67 +236,6 @@ def site_figures(site: Path) -> dict[str, Row]:
     return rows
 
 
-def live_latency(root: Path, build: Path) -> float:
-    """Seconds from saving a page to the new page being served by `make live` (sphinx-autobuild).
-
-    A simple measurement: the server is started as `make live` starts it (on a free port), and the
-    page is fetched until it has the edit; the browser's reload adds a few milliseconds.
-    """
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    out = build / "live"
-    server = subprocess.Popen(
-        [str(root / ".venv/bin/sphinx-autobuild"), "-b", "html", "-c", ".", "-W", "--keep-going", "-n",
-         "--host", "127.0.0.1", "--port", str(port), "--watch", "conf.py", "--watch", "tpi_sphinx",
-         "docs", str(out)],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/{Path(EDITED_PAGE).relative_to('docs').with_suffix('.html').as_posix()}"
-
-    def fetch() -> str:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    try:
-        deadline = time.monotonic() + 300
-        while "</html>" not in fetch():
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("make live did not serve the site")
-            time.sleep(0.2)
-        time.sleep(1)  # let the watcher settle after the first build
-        marker = f"Live edit {time.time_ns()}"
-        with edited(root, marker):
-            start = time.perf_counter()
-            while marker not in fetch():
-                if time.perf_counter() - start > 120:
-                    raise RuntimeError("make live did not show the edit within 2 minutes")
-                time.sleep(0.05)
-            seconds = time.perf_counter() - start
-    finally:
-        server.terminate()
-        server.wait()
-    return seconds
-
-
-# Hook for the live-reload measurement of issue 13's other branch: a module with
-# `measure(root: Path, build: Path) -> float` replaces the simple measurement above.
-LIVE_HOOK = "tpi_sphinx.livebench"
-
-
-def live_measure() -> Callable[[Path, Path], float]:
-    try:
-        module = __import__(LIVE_HOOK, fromlist=["measure"])
-        return module.measure
-    except ImportError:
-        return live_latency
-
-
 def measure(root: Path, rows: set[str], repeat: int, say: Callable[[str], None]) -> dict[str, Row]:
     """Every chosen row on the tree at root."""
     result = {name: Row(name) for name in ROWS if name in rows}
@@ -324,12 +247,6 @@ def measure(root: Path, rows: set[str], repeat: int, say: Callable[[str], None])
                 seconds = make(root, "html", f"BUILD={build}")
                 if "html" in result:
                     result["html"].runs.append(seconds)
-                if "rebuild-nochange" in result:
-                    result["rebuild-nochange"].runs.append(make(root, "html", f"BUILD={build}"))
-                if "rebuild-edit" in result:
-                    with edited(root):
-                        result["rebuild-edit"].runs.append(make(root, "html", f"BUILD={build}"))
-                    make(root, "html", f"BUILD={build}")  # the page as it was, for the site figures
                 if run == 0 and rows & set(FACTS) - {"pdf-pages"}:
                     say("site figures (Chromium)")
                     for name, row in site_figures(build / "html").items():
@@ -351,10 +268,16 @@ def measure(root: Path, rows: set[str], repeat: int, say: Callable[[str], None])
                 if target in result:
                     say(f"make {target} {run + 1}/{repeat}")
                     result[target].runs.append(make(root, target, f"BUILD={build}", check=False))
-            if "live" in result:
-                say(f"make live {run + 1}/{repeat}")
-                result["live"].runs.append(live_measure()(root, build))
             shutil.rmtree(build, ignore_errors=True)
+    # The writer's loop, in a throwaway copy of the sources (scripts/loop_timings.py): the tree is never edited.
+    for name, runs in (
+        ("rebuild-nochange", loop_timings.no_change_rebuilds),
+        ("rebuild-edit", loop_timings.one_page_edits),
+        ("live", loop_timings.live_latencies),
+    ):
+        if name in result:
+            say(f"{name} x{repeat}")
+            result[name].runs.extend(runs(repeat, root))
     return result
 
 

@@ -68,17 +68,17 @@ def _edit(page: Path, run: int) -> None:
     page.write_text(page.read_text(encoding="utf-8") + f"\nAn added sentence, number {run}.\n", encoding="utf-8")
 
 
-def no_change_rebuild(repeat: int = 3, source: Path = ROOT) -> float:
-    """Median seconds of a rebuild with nothing changed (after a clean build and one warm-up rebuild);
-    ``source``: the tree to time (another checkout, for a comparison)."""
+def no_change_rebuilds(repeat: int = 3, source: Path = ROOT) -> list[float]:
+    """Seconds of each of ``repeat`` rebuilds with nothing changed (after a clean build and one warm-up
+    rebuild); ``source``: the tree to time (another checkout, for a comparison)."""
     with _project(source) as project:
         _html(project)
         _html(project)
-        return statistics.median(_html(project) for _ in range(repeat))
+        return [_html(project) for _ in range(repeat)]
 
 
-def one_page_edit(repeat: int = 3, source: Path = ROOT) -> float:
-    """Median seconds of a rebuild after a one-page edit."""
+def one_page_edits(repeat: int = 3, source: Path = ROOT) -> list[float]:
+    """Seconds of each of ``repeat`` rebuilds after a one-page edit."""
     with _project(source) as project:
         _html(project)
         _html(project)
@@ -86,7 +86,17 @@ def one_page_edit(repeat: int = 3, source: Path = ROOT) -> float:
         for run in range(repeat):
             _edit(project / "docs" / EDITED_PAGE, run)
             times.append(_html(project))
-        return statistics.median(times)
+        return times
+
+
+def no_change_rebuild(repeat: int = 3, source: Path = ROOT) -> float:
+    """Median seconds of a rebuild with nothing changed."""
+    return statistics.median(no_change_rebuilds(repeat, source))
+
+
+def one_page_edit(repeat: int = 3, source: Path = ROOT) -> float:
+    """Median seconds of a rebuild after a one-page edit."""
+    return statistics.median(one_page_edits(repeat, source))
 
 
 def _free_port() -> int:
@@ -126,6 +136,11 @@ def live_server(project: Path, timeout: float = 180) -> Iterator[str]:
 
 def live_latency(repeat: int = 3, source: Path = ROOT) -> float:
     """Median seconds from saving a one-page edit to the edit showing in Chromium, reloaded by `make live`."""
+    return statistics.median(live_latencies(repeat, source))
+
+
+def live_latencies(repeat: int = 3, source: Path = ROOT) -> list[float]:
+    """Seconds of each of ``repeat`` saved edits until they show in Chromium, reloaded by `make live`."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -143,7 +158,7 @@ def live_latency(repeat: int = 3, source: Path = ROOT) -> float:
             page.get_by_text(f"An added sentence, number {run}.").wait_for(timeout=60_000)
             times.append(time.perf_counter() - start)
         browser.close()
-    return statistics.median(times)
+    return times
 
 
 def main() -> None:

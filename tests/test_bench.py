@@ -50,15 +50,6 @@ def test_the_table_shows_budget_status_and_ratio():
     assert data["html"]["median"] == 11.0 and data["html"]["min"] == 10.0 and data["html"]["status"] == "met"
 
 
-def test_the_edited_page_is_put_back_byte_for_byte(tmp_path):
-    page = tmp_path / bench.EDITED_PAGE
-    page.parent.mkdir(parents=True)
-    page.write_bytes(b"# Licence\n\nText without a final newline")
-    with bench.edited(tmp_path, "marker"):
-        assert page.read_bytes().endswith(b"\nmarker\n")
-    assert page.read_bytes() == b"# Licence\n\nText without a final newline"
-
-
 def test_synthetic_pages_are_grouped_in_tens_and_listed(tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs)
