@@ -157,6 +157,18 @@ def epub_file(shared) -> Path:
     return shared.get("epub")
 
 
+def build_faulty(folder: Path):
+    from test_faults import build_faulty_copy  # the faults and the pages live there
+
+    return build_faulty_copy(folder)
+
+
+@pytest.fixture(scope="session")
+def faulty_build(shared):
+    """One copy of the sources with every injected fault of the suite, built once: (Build, where each fault is)."""
+    return shared.get("faulty")
+
+
 def build_versioned(folder: Path) -> Path:
     from test_versions import build_history_and_versions  # the repository and its helpers live there
 
@@ -170,6 +182,7 @@ BUILDS: dict[str, tuple[Callable[[Path], object], set[str]]] = {
     "plain_book": (partial(make_pdf, ROOT), {"plain_book", "book"}),
     "grown_book": (build_grown_book, {"grown_book", "book"}),
     "epub": (build_epub, {"epub_file"}),
+    "faulty": (build_faulty, {"faulty_build"}),
     "versioned": (build_versioned, {"history", "versioned"}),
 }
 WAIT_LIMIT_S = 3600  # a build that another worker never finishes fails the tests that need it

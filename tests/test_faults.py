@@ -183,15 +183,22 @@ def page_path(name: str) -> str:
     return f"docs/background/fault-test-{name}.md"
 
 
-@pytest.fixture(scope="module")
-def faulty_build(tmp_path_factory):
-    """Every fault injected into one copy of the sources, each where it names, and the small test pages
-    added to it; the copy built once (the tests below read the warnings of their own file)."""
-    project = copy_project(tmp_path_factory.mktemp("faulty") / "project")
+def build_faulty_copy(folder):
+    """Every fault injected into one copy of the sources, each where it names, the small test pages added
+    to it, and the faults that test_bibliography, test_doses and test_lint inject; the copy built once
+    (conftest.py's ``faulty_build``: each test reads the warnings of its own file or line)."""
+    from test_bibliography import add_mirror_entry
+    from test_doses import give_a_wrong_unit
+    from test_lint import add_raw_html_page
+
+    project = copy_project(folder / "project")
     expected = {name: (path, inject(project), code) for name, (path, inject, code) in FAULTS.items()}
     for name, text in TEST_PAGES.items():
         (project / page_path(name)).write_text(text, encoding="utf-8")
-    return sphinx_build(project, tmp_path_factory.mktemp("faulty-out") / "html"), expected
+    expected["mirror address"] = add_mirror_entry(project)
+    expected["wrong unit"] = give_a_wrong_unit(project)
+    expected["raw html page"] = add_raw_html_page(project)
+    return sphinx_build(project, folder / "html"), expected
 
 
 @pytest.mark.parametrize("fault", FAULTS)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, sphinx_build
+from conftest import ROOT
 from tpi_sphinx.lint import lint
 from tpi_sphinx.lint.findings import RULES
 from tpi_sphinx.lint.html import IMAGE_BUDGET_KB
@@ -292,11 +292,15 @@ EXPECTED = {
 }
 
 
-def test_the_linter_and_the_build_refuse_the_same_raw_html(project_copy, tmp_path):
-    page = project_copy / "docs" / "background" / "raw-html-test.md"
+def add_raw_html_page(project) -> Path:
+    page = project / "docs" / "background" / "raw-html-test.md"
     page.write_text(BAD_PAGE, encoding="utf-8")
-    assert codes_at(lint([page])) == {(line, code) for line, code in EXPECTED.items()}
-    build = sphinx_build(project_copy, tmp_path / "out")
+    return page
+
+
+def test_the_linter_and_the_build_refuse_the_same_raw_html(faulty_build):
+    build, expected = faulty_build  # conftest.py: one copy, every injected fault of the suite, one build
+    assert codes_at(lint([expected["raw html page"]])) == {(line, code) for line, code in EXPECTED.items()}
     reported = {
         (int(m.group(1)), m.group(2))
         for w in build.warnings
