@@ -1,12 +1,23 @@
-"""Shared fixtures: one strict build of the site, and of the PDF book, per
-test session, and throwaway copies of the sources for tests that inject faults."""
+"""Shared fixtures: one strict build of the site, the PDF books, the EPUB and the versioned site per
+test session, and throwaway copies of the sources for tests that inject faults.
+
+The suite runs on every core (pytest-xdist, `-n auto` in pytest.ini). Each big build is made once per
+session however many workers need it: the first worker to need it claims it, builds it in a background
+thread and leaves the result in the session's shared temporary folder, where the other workers pick it
+up. The builds that the collected tests need start as the session starts, so that they run alongside
+the quick tests instead of one after another.
+"""
 
 import os
+import pickle
 import re
 import shutil
 import subprocess
 import sys
 import threading
+import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -69,12 +80,16 @@ def sphinx_build(project: Path, outdir: Path, builder: str = "html", options: tu
     return Build(done.returncode, done.stdout + done.stderr, warnings, outdir, doctreedir)
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Build:
-    """The reference built once into a temporary directory."""
-    build = sphinx_build(ROOT, tmp_path_factory.mktemp("site") / "html")
+def build_site(folder: Path) -> Build:
+    build = sphinx_build(ROOT, folder / "html")
     assert build.returncode == 0, build.output
     return build
+
+
+@pytest.fixture(scope="session")
+def site(shared) -> Build:
+    """The reference built once into a temporary directory."""
+    return shared.get("site")
 
 
 @dataclass
@@ -111,18 +126,129 @@ def make_pdf(project: Path, build: Path) -> Book:
 
 
 @pytest.fixture(scope="session")
-def plain_book(tmp_path_factory) -> Book:
+def plain_book(shared) -> Book:
     """The reference's PDF, built once."""
-    return make_pdf(ROOT, tmp_path_factory.mktemp("book"))
+    return shared.get("plain_book")
+
+
+def build_grown_book(folder: Path) -> Book:
+    project = copy_project(folder / "project")
+    add_long_page(project)
+    return make_pdf(project, folder / "book")
 
 
 @pytest.fixture(scope="session")
-def grown_book(tmp_path_factory) -> Book:
+def grown_book(shared) -> Book:
     """The PDF of a copy of the sources with a long, correct page added early in the book: every page
     break after it moves, so a test that depends on where a break falls fails on one of the two books."""
-    project = copy_project(tmp_path_factory.mktemp("grown") / "project")
-    add_long_page(project)
-    return make_pdf(project, tmp_path_factory.mktemp("grown-book"))
+    return shared.get("grown_book")
+
+
+def build_epub(folder: Path) -> Path:
+    """The EPUB, built with `make epub` as a reader builds it."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "epub", f"BUILD={folder}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+    return next((folder / "epub").glob("*.epub"))
+
+
+@pytest.fixture(scope="session")
+def epub_file(shared) -> Path:
+    return shared.get("epub")
+
+
+def build_faulty(folder: Path):
+    from test_faults import build_faulty_copy  # the faults and the pages live there
+
+    return build_faulty_copy(folder)
+
+
+@pytest.fixture(scope="session")
+def faulty_build(shared):
+    """One copy of the sources with every injected fault of the suite, built once: (Build, where each fault is)."""
+    return shared.get("faulty")
+
+
+def build_versioned(folder: Path) -> Path:
+    from test_versions import build_history_and_versions  # the repository and its helpers live there
+
+    return build_history_and_versions(folder)
+
+
+# The builds made once per session, by name: what makes each into an empty folder, and the fixtures
+# that need it (a test that needs one of them starts its build as the session starts).
+BUILDS: dict[str, tuple[Callable[[Path], object], set[str]]] = {
+    "site": (build_site, {"site"}),
+    "plain_book": (partial(make_pdf, ROOT), {"plain_book", "book"}),
+    "grown_book": (build_grown_book, {"grown_book", "book"}),
+    "epub": (build_epub, {"epub_file"}),
+    "faulty": (build_faulty, {"faulty_build"}),
+    "versioned": (build_versioned, {"history", "versioned"}),
+}
+WAIT_LIMIT_S = 3600  # a build that another worker never finishes fails the tests that need it
+
+
+class SharedBuilds:
+    """Builds shared by the workers of one session through files in ``root``: ``name.claim`` (made by the
+    worker that builds it, atomically) and ``name.pickle`` (its result, or why it failed)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.threads: list[threading.Thread] = []
+        self.results: dict[str, object] = {}
+
+    def start(self, name: str) -> None:
+        try:
+            os.close(os.open(self.root / f"{name}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return  # this worker or another one builds it
+        thread = threading.Thread(target=self._build, args=(name,), name=f"build {name}", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _build(self, name: str) -> None:
+        folder = self.root / name
+        folder.mkdir()
+        try:
+            outcome = ("built", BUILDS[name][0](folder))
+        except BaseException as error:  # reported to every test that needs the build
+            outcome = ("failed", "".join(traceback.format_exception(error)))
+        part = self.root / f"{name}.pickle.part"
+        part.write_bytes(pickle.dumps(outcome))
+        os.replace(part, self.root / f"{name}.pickle")
+
+    def get(self, name: str):
+        if name not in self.results:
+            self.start(name)
+            done, waited = self.root / f"{name}.pickle", 0.0
+            while not done.exists():
+                assert waited < WAIT_LIMIT_S, f"the build {name!r} did not finish in {WAIT_LIMIT_S} s"
+                time.sleep(0.2)
+                waited += 0.2
+            self.results[name] = pickle.loads(done.read_bytes())
+        status, value = self.results[name]
+        if status != "built":
+            pytest.fail(f"the build {name!r} failed:\n{value}", pytrace=False)
+        return value
+
+    def finish(self) -> None:
+        """Wait for the builds this worker started: another worker may be waiting for them."""
+        for thread in self.threads:
+            thread.join()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared(request, tmp_path_factory) -> SharedBuilds:
+    """The session's shared builds; those that the collected tests need are started at once."""
+    base = tmp_path_factory.getbasetemp()
+    builds = SharedBuilds(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+    needed = set().union(*(item.fixturenames for item in request.session.items))
+    for name, (_, fixtures) in BUILDS.items():
+        if fixtures & needed:
+            builds.start(name)
+    yield builds
+    builds.finish()
 
 
 @pytest.fixture(scope="session", params=["as written", "with a long page added"])

@@ -3,7 +3,6 @@
 import pytest
 from pybtex.database import BibliographyData, Entry
 
-from conftest import sphinx_build
 from tpi_sphinx import bibliography, doses, sources
 
 BIB = sources.bibliography()
@@ -82,16 +81,21 @@ def test_publisher_pubmed_and_doi_addresses_pass():
         assert bibliography.copy_host(url) is None, url
 
 
-def test_a_mirror_address_fails_the_build_naming_the_line(project_copy, tmp_path):
-    bib = project_copy / "docs" / "references.bib"
+def add_mirror_entry(project) -> int:
+    """An entry whose address is on a copy site, at the end of the copy's references.bib; its line."""
+    bib = project / "docs" / "references.bib"
     text = bib.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
-    line = text.count("\n") + 1
     bib.write_text(
         text + "@article{copy2020entry,\n  title = {T},\n  year = {2020},\n  pmid = {99999999},\n"
         "  url = {https://www.scribd.com/document/1},\n  note = {verified: x}\n}\n",
         encoding="utf-8",
     )
-    build = sphinx_build(project_copy, tmp_path / "out")
+    return text.count("\n") + 1
+
+
+def test_a_mirror_address_fails_the_build_naming_the_line(faulty_build):
+    build, expected = faulty_build  # conftest.py: one copy, every injected fault of the suite, one build
+    line = expected["mirror address"]
     assert any(f"docs/references.bib:{line}" in w and "scribd" in w for w in build.warnings), build.warnings
 
 

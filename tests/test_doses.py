@@ -7,7 +7,6 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import sphinx_build
 from tpi_sphinx import doses, sources
 
 DATA = doses.load(sources.DOCS / "data" / "doses.yaml")
@@ -127,10 +126,13 @@ def test_site_publishes_the_data_as_json(site):
     assert published["lipid_emulsion"] == DATA["lipid_emulsion"]
 
 
-def test_a_wrong_unit_fails_the_build_naming_the_file(project_copy, tmp_path):
-    path = project_copy / "docs" / "data" / "doses.yaml"
+def give_a_wrong_unit(project) -> None:
+    path = project / "docs" / "data" / "doses.yaml"
     path.write_text(path.read_text().replace("per_kg: {value: 3, unit: mg/kg", "per_kg: {value: 3, unit: mg/lb"))
-    build = sphinx_build(project_copy, tmp_path / "out")
+
+
+def test_a_wrong_unit_fails_the_build_naming_the_file(faulty_build):
+    build, _ = faulty_build  # conftest.py: one copy, every injected fault of the suite, one build
     assert any("docs/data/doses.yaml" in w and "mg/lb" in w for w in build.warnings), build.warnings
 
 

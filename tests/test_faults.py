@@ -155,12 +155,50 @@ FAULTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def faulty_build(tmp_path_factory):
-    """Every fault injected into one copy of the sources, each where it names; the copy built once."""
-    project = copy_project(tmp_path_factory.mktemp("faulty") / "project")
+HEAD = (
+    "---\nreviewed: 2026-01-01\nstatus: draft\nkind: clinical\norphan: true\n---\n# Fault test\n\n"
+    ":::{key-points}\n- A point {cite:p}`long2022local`.\n:::\n\nText.\n"
+)
+BODY_LINE = HEAD.count("\n") + 1  # where the body of a test page starts
+CARD = ":::{action-card} Emergency\n1. **Stop.** Call for help.\n:::\n\nSources: {cite:t}`long2022local`.\n\n"
+
+
+def clinical_page(body: str) -> str:
+    """A small clinical page (outside every toctree) ending with ``body``."""
+    return HEAD + body + "\n## Related pages\n\n- {doc}`/safety/last`\n"
+
+
+# Small clinical pages, each its own file (docs/background/fault-test-NAME.md) in the faulty copy.
+TEST_PAGES = {
+    "not-retrieved": clinical_page("\nThis figure was not retrieved.\n"),
+    "not-verified": clinical_page("\nA claim.\n\nSee {doc}`/safety/last`; the label could not be verified.\n"),
+    "unknown-in-gaps-box": clinical_page("\n:::{evidence-gaps}\n- The trial's full text was not retrieved.\n:::\n"),
+    "two-gaps-boxes": clinical_page("\n:::{evidence-gaps}\n- One.\n:::\n\n:::{evidence-gaps}\n- Two.\n:::\n"),
+    "gaps-box-not-last": clinical_page("\n:::{evidence-gaps}\n- Unknown.\n:::\n\n## Dosing\n\nMore text.\n"),
+    "card-before-key-points": clinical_page("").replace(":::{key-points}", CARD + ":::{key-points}"),
+}
+
+
+def page_path(name: str) -> str:
+    return f"docs/background/fault-test-{name}.md"
+
+
+def build_faulty_copy(folder):
+    """Every fault injected into one copy of the sources, each where it names, the small test pages added
+    to it, and the faults that test_bibliography, test_doses and test_lint inject; the copy built once
+    (conftest.py's ``faulty_build``: each test reads the warnings of its own file or line)."""
+    from test_bibliography import add_mirror_entry
+    from test_doses import give_a_wrong_unit
+    from test_lint import add_raw_html_page
+
+    project = copy_project(folder / "project")
     expected = {name: (path, inject(project), code) for name, (path, inject, code) in FAULTS.items()}
-    return sphinx_build(project, tmp_path_factory.mktemp("faulty-out") / "html"), expected
+    for name, text in TEST_PAGES.items():
+        (project / page_path(name)).write_text(text, encoding="utf-8")
+    expected["mirror address"] = add_mirror_entry(project)
+    expected["wrong unit"] = give_a_wrong_unit(project)
+    expected["raw html page"] = add_raw_html_page(project)
+    return sphinx_build(project, folder / "html"), expected
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -173,63 +211,36 @@ def test_fault_fails_the_build_at_its_file_and_line(fault, faulty_build):
     assert any(code in w for w in at_line), at_line
 
 
-TEST_PAGE = "docs/background/fault-test.md"
+def _warnings_about(faulty_build, name: str) -> list[str]:
+    build, _ = faulty_build
+    return [w for w in build.warnings if page_path(name).removeprefix("docs/") + ":" in w]
 
 
-def _clinical_page(project, body: str) -> int:
-    """Write a small clinical page (outside every toctree) ending with ``body``; return the line where body starts."""
-    head = (
-        "---\nreviewed: 2026-01-01\nstatus: draft\nkind: clinical\norphan: true\n---\n# Fault test\n\n"
-        ":::{key-points}\n- A point {cite:p}`long2022local`.\n:::\n\nText.\n"
-    )
-    (project / TEST_PAGE).write_text(head + body + "\n## Related pages\n\n- {doc}`/safety/last`\n", encoding="utf-8")
-    return head.count("\n") + 1
+def test_the_test_pages_are_built(faulty_build):
+    """Each test page is read by the build (a page that was not would have no warning to find)."""
+    build, _ = faulty_build
+    assert all((build.outdir / "background" / f"fault-test-{name}.html").is_file() for name in TEST_PAGES)
 
 
-def _warnings_about(build, path: str) -> list[str]:
-    return [w for w in build.warnings if path.removeprefix("docs/") in w]
-
-
-@pytest.mark.parametrize(
-    "body, offset",
-    [
-        ("\nThis figure was not retrieved.\n", 1),
-        ("\nA claim.\n\nSee {doc}`/safety/last`; the label could not be verified.\n", 3),
-    ],
-)
-def test_editing_history_is_reported_at_its_line(body, offset, project_copy, tmp_path):
-    start = _clinical_page(project_copy, body)
-    build = sphinx_build(project_copy, tmp_path / "out")
-    found = _warnings_about(build, TEST_PAGE)
-    assert len(found) == 1 and f"fault-test.md:{start + offset}:" in found[0], found
+@pytest.mark.parametrize("name, offset", [("not-retrieved", 1), ("not-verified", 3)])
+def test_editing_history_is_reported_at_its_line(name, offset, faulty_build):
+    found = _warnings_about(faulty_build, name)
+    assert len(found) == 1 and f"fault-test-{name}.md:{BODY_LINE + offset}:" in found[0], found
     assert "narrates the editing process" in found[0]
 
 
-def test_what_is_unknown_may_be_said_in_the_evidence_gaps_box(project_copy, tmp_path):
-    _clinical_page(project_copy, "\n:::{evidence-gaps}\n- The trial's full text was not retrieved.\n:::\n")
-    build = sphinx_build(project_copy, tmp_path / "out")
-    assert _warnings_about(build, TEST_PAGE) == []
+def test_what_is_unknown_may_be_said_in_the_evidence_gaps_box(faulty_build):
+    assert _warnings_about(faulty_build, "unknown-in-gaps-box") == []
 
 
 @pytest.mark.parametrize(
-    "body, message",
-    [
-        ("\n:::{evidence-gaps}\n- One.\n:::\n\n:::{evidence-gaps}\n- Two.\n:::\n", "one {evidence-gaps} box"),
-        ("\n:::{evidence-gaps}\n- Unknown.\n:::\n\n## Dosing\n\nMore text.\n", "goes at the end of the page"),
-    ],
+    "name, message",
+    [("two-gaps-boxes", "one {evidence-gaps} box"), ("gaps-box-not-last", "goes at the end of the page")],
 )
-def test_one_evidence_gaps_box_at_the_end(body, message, project_copy, tmp_path):
-    _clinical_page(project_copy, body)
-    build = sphinx_build(project_copy, tmp_path / "out")
-    found = _warnings_about(build, TEST_PAGE)
+def test_one_evidence_gaps_box_at_the_end(name, message, faulty_build):
+    found = _warnings_about(faulty_build, name)
     assert len(found) == 1 and message in found[0], found
 
 
-def test_action_card_may_come_before_the_key_points(project_copy, tmp_path):
-    page = project_copy / TEST_PAGE
-    _clinical_page(project_copy, "")
-    text = page.read_text(encoding="utf-8")
-    card = ":::{action-card} Emergency\n1. **Stop.** Call for help.\n:::\n\nSources: {cite:t}`long2022local`.\n\n"
-    page.write_text(text.replace(":::{key-points}", card + ":::{key-points}"), encoding="utf-8")
-    build = sphinx_build(project_copy, tmp_path / "out")
-    assert _warnings_about(build, TEST_PAGE) == []
+def test_action_card_may_come_before_the_key_points(faulty_build):
+    assert _warnings_about(faulty_build, "card-before-key-points") == []

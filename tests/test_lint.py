@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, sphinx_build
+from conftest import ROOT
 from tpi_sphinx.lint import lint
 from tpi_sphinx.lint.findings import RULES
 from tpi_sphinx.lint.html import IMAGE_BUDGET_KB
@@ -242,11 +242,11 @@ def test_the_command_exits_0_when_clean_and_1_on_a_finding(tmp_path):
     assert _run(str(tmp_path / "no-such-page.md")).returncode == 2
 
 
-def test_the_reference_lints_clean_in_seconds():
+def test_the_reference_lints_clean():
+    """Clean, and it says so; how long it takes is a row of `make bench` (lint), not a timed test."""
     done = _run()
     assert done.returncode == 0, done.stdout
-    seconds = float(re.search(r"in ([\d.]+) s", done.stdout).group(1))
-    assert seconds < 5, done.stdout
+    assert re.search(r"lint: 0 findings in [\d.]+ s", done.stdout), done.stdout
 
 
 # -- The build refuses the same raw HTML, at docname:line ----------------------------
@@ -292,11 +292,15 @@ EXPECTED = {
 }
 
 
-def test_the_linter_and_the_build_refuse_the_same_raw_html(project_copy, tmp_path):
-    page = project_copy / "docs" / "background" / "raw-html-test.md"
+def add_raw_html_page(project) -> Path:
+    page = project / "docs" / "background" / "raw-html-test.md"
     page.write_text(BAD_PAGE, encoding="utf-8")
-    assert codes_at(lint([page])) == {(line, code) for line, code in EXPECTED.items()}
-    build = sphinx_build(project_copy, tmp_path / "out")
+    return page
+
+
+def test_the_linter_and_the_build_refuse_the_same_raw_html(faulty_build):
+    build, expected = faulty_build  # conftest.py: one copy, every injected fault of the suite, one build
+    assert codes_at(lint([expected["raw html page"]])) == {(line, code) for line, code in EXPECTED.items()}
     reported = {
         (int(m.group(1)), m.group(2))
         for w in build.warnings

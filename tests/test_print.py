@@ -6,6 +6,7 @@ Pages of the built site are printed to PDF with headless Chromium (installed by
 `make test`, see the Makefile's BROWSER_PACKAGES) and the sheets counted with pypdf.
 """
 
+import dataclasses
 import json
 import re
 import shutil
@@ -26,6 +27,15 @@ CHECKLISTS = [
     "resources/quick-reference",  # not a checklist, but held to the same one sheet
 ]
 PAPERS = ["A4", "letter"]
+
+
+@pytest.fixture(scope="module")
+def site(site, tmp_path_factory):
+    """This module's own copy of the built site (conftest.py's ``site``): printing writes a variant of a
+    page next to it, which tests running at the same time on other workers must not find in the shared site."""
+    copy = tmp_path_factory.mktemp("printed") / "html"
+    shutil.copytree(site.outdir, copy)
+    return dataclasses.replace(site, outdir=copy)
 
 
 def headless_chromium(profile: Path) -> list[str]:

@@ -89,10 +89,11 @@ def make_versions(repo: Path, formats: str = "html") -> subprocess.CompletedProc
     )
 
 
-@pytest.fixture(scope="session")
-def history(tmp_path_factory) -> Path:
-    """Release 0.1.0, release 0.2.0, then main with a page that neither release has."""
-    repo = new_repository(tmp_path_factory.mktemp("history") / "repo")
+def build_history_and_versions(folder: Path) -> Path:
+    """Release 0.1.0, release 0.2.0, then main with a page that neither release has, in a repository
+    in ``folder``; and its versioned site, built with `make versions`. (Made once per test session,
+    by conftest.py's shared builds.)"""
+    repo = new_repository(folder / "repo")
     base = (repo / "conf.py").read_text(encoding="utf-8")
     titled(repo, "Versions test 0.1.0")
     first = commit(repo, "0.1.0")
@@ -105,14 +106,20 @@ def history(tmp_path_factory) -> Path:
     releases = [("0.1.0", "2026-01-10", first), ("0.2.0", "2026-02-20", second)]
     (repo / "releases.toml").write_text(manifest_text(releases), encoding="utf-8")
     commit(repo, "main: a new page, and the releases recorded")
+    done = make_versions(repo, "html epub")  # the PDF is left out: test_pdf.py checks the book
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
     return repo
 
 
 @pytest.fixture(scope="session")
+def history(shared) -> Path:
+    """The repository with two releases and main (its versioned site built)."""
+    return shared.get("versioned")
+
+
+@pytest.fixture(scope="session")
 def versioned(history) -> Path:
-    """The versioned site of ``history``, built once (the PDF is left out: test_pdf.py checks the book)."""
-    done = make_versions(history, "html epub")
-    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+    """The versioned site of ``history``, built once."""
     return history / "_build" / "versions"
 
 
