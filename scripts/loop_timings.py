@@ -105,6 +105,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 @contextlib.contextmanager
 def live_server(project: Path, timeout: float = 180) -> Iterator[str]:
     """`make live` (this tree's virtualenv; the project's Makefile if it has one, else this tree's) in
@@ -124,7 +129,8 @@ def live_server(project: Path, timeout: float = 180) -> Iterator[str]:
         )
     try:
         deadline = time.monotonic() + timeout
-        while "Waiting to detect changes" not in log.read_text():
+        # the first build done, then the server listening (it may start a moment after the message)
+        while "Waiting to detect changes" not in log.read_text() or not _listening(port):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"make live did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)

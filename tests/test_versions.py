@@ -183,7 +183,10 @@ def test_versions_json_lists_every_version_with_label_date_and_path(versioned, h
     assert by_name["dev"]["date"] == datetime.datetime.fromtimestamp(when, datetime.UTC).date().isoformat()
     for entry in listed:
         assert (versioned / entry["path"] / "index.html").is_file()
-        assert entry["downloads"] == {}  # FORMATS=html
+        epub = entry["downloads"]["epub"]  # FORMATS="html epub"
+        assert list(entry["downloads"]) == ["epub"], entry
+        assert epub.startswith(f"{entry['name']}/downloads/tpi-reference-") and epub.endswith(".epub"), epub
+        assert (versioned / epub).is_file(), epub
 
 
 def test_the_root_redirects_to_the_latest_release(versioned):
@@ -257,7 +260,7 @@ def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(ver
         for page in names - LEFT_ALONE:
             nav = soup(versioned / name / page).find_all("nav", class_="tpi-versions")
             assert len(nav) == 1 and nav[0]["aria-label"] == "Versions", f"{name}/{page}"
-            links = nav[0].find_all("a")
+            links = nav[0].select("ul a")  # the versions; the downloads follow in their own paragraph
             assert [a.get_text(" ", strip=True).split()[0] for a in links] == ["0.2.0", "0.1.0", "dev"]
             current = [a for a in links if a.get("aria-current") == "page"]
             assert len(current) == 1 and current[0].get_text().startswith(name), f"{name}/{page}"
@@ -269,7 +272,7 @@ def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(ver
 
 
 def test_a_page_that_only_main_has_sends_to_the_home_of_each_release(versioned):
-    links = soup(versioned / "dev" / NEW_PAGE).find("nav", class_="tpi-versions").find_all("a")
+    links = soup(versioned / "dev" / NEW_PAGE).find("nav", class_="tpi-versions").select("ul a")
     assert [a["href"] for a in links] == ["../../0.2.0/index.html", "../../0.1.0/index.html", "long-test-page.html"]
     assert "this page is not in 0.1.0" in links[1].get_text()
 
