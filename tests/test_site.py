@@ -138,3 +138,35 @@ def test_no_page_violates_the_policy_in_chromium(served, site, page):
     urls.append(f"{served}/search.html?q=lidocaine")  # the search runs and fetches page texts
     violations = {url: found for url in urls if (found := csp_violations(page, url))}
     assert not violations
+
+
+# -- Each page loads only the assets it uses (tpi_sphinx/pageassets.py) ------------------------------
+
+
+def loaded_assets(page: Path) -> set[str]:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    links = [tag["href"] for tag in soup.find_all("link", href=True)] + [
+        tag["src"] for tag in soup.find_all("script", src=True)
+    ]
+    return {link.split("?")[0].rsplit("/", 1)[-1] for link in links}
+
+
+def test_syntax_colours_load_only_on_pages_with_highlighted_code(site):
+    with_code, without = [], []
+    for page in html_files(site):
+        has_code = 'class="highlight' in page.read_text(encoding="utf-8")
+        (with_code if has_code else without).append(page)
+        assert ("pygments.css" in loaded_assets(page)) == has_code, page
+        assert "design-tabs.js" not in loaded_assets(page), page  # no page has tabs
+    assert with_code and len(without) > 40  # the contributing guide has code; clinical pages have none
+    assert {"furo.css", "sphinx-design.min.css", "tpi.css"} <= loaded_assets(without[0])
+
+
+def test_an_asset_is_left_out_only_when_its_page_does_not_use_it():
+    from tpi_sphinx.pageassets import unused
+
+    assert unused("pygments.css", "<p>text</p>")
+    assert not unused("pygments.css", '<div class="highlight-python notranslate">')
+    assert unused("_static/design-tabs.js?v=1", "<p>text</p>")
+    assert not unused("design-tabs.js", '<div class="sd-tab-set docutils">')
+    assert not unused("styles/furo.css", "<p>text</p>")

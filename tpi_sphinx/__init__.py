@@ -25,6 +25,7 @@ One module a job:
   captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
 - ``incremental``: work a rebuild skips when it would give the same output (figure numbers from page
   outlines; the index, search and 404 pages kept when no page is written).
+- ``pageassets``: each page loads only the style sheets and scripts it uses (syntax colours, tabs).
 - ``navtree``: Furo's navigation tree built once per folder per build, not once per page (growth).
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
@@ -51,6 +52,7 @@ from . import (
     incremental,
     keypoints,
     navtree,
+    pageassets,
     pagechanges,
     pagehistory,
     rawhtml,
@@ -81,6 +83,7 @@ def setup(app: Sphinx) -> dict:
         searchterms,
         incremental,
         navtree,
+        pageassets,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
