@@ -170,3 +170,9 @@ def test_an_asset_is_left_out_only_when_its_page_does_not_use_it():
     assert unused("_static/design-tabs.js?v=1", "<p>text</p>")
     assert not unused("design-tabs.js", '<div class="sd-tab-set docutils">')
     assert not unused("styles/furo.css", "<p>text</p>")
+
+
+def test_the_search_page_still_loads_the_assets_added_while_it_is_written(site):
+    """accessibility.py adds its search-summary fix while the search page is written; leaving out unused
+    assets must not drop it (it did, when pageassets ran first)."""
+    assert "search-summary.js" in loaded_assets(site.outdir / "search.html")

@@ -29,4 +29,5 @@ def _leave_out_unused(app: Sphinx, pagename: str, templatename: str, context: di
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("html-page-context", _leave_out_unused)
+    # Last: other handlers may still add an asset to the page (accessibility.py's search fix, at 600).
+    app.connect("html-page-context", _leave_out_unused, priority=900)
