@@ -50,30 +50,15 @@ Management of topic {n} is described in steps.
 Review after two weeks.
 """
 
-GROUP_PAGE = """---
+# A section page or a group page: a title and the table of contents of the pages under it.
+CONTENTS_PAGE = """---
 reviewed: 2026-01-01
 status: draft
 kind: section
 ---
 
 ({label})=
-# Synthetic group {g}
-
-```{{toctree}}
-:maxdepth: 1
-
-{entries}
-```
-"""
-
-SECTION_PAGE = """---
-reviewed: 2026-01-01
-status: draft
-kind: section
----
-
-(synthetic)=
-# Synthetic section
+# {title}
 
 ```{{toctree}}
 :maxdepth: 1
@@ -103,10 +88,12 @@ def add_synthetic_pages(docs: Path, count: int) -> list[Path]:
             names.append(page.stem)
             pages.append(page)
         (folder / "index.md").write_text(
-            GROUP_PAGE.format(g=g, label=f"synthetic-group-{g}", entries="\n".join(names)), encoding="utf-8"
+            CONTENTS_PAGE.format(label=f"synthetic-group-{g}", title=f"Synthetic group {g}", entries="\n".join(names)),
+            encoding="utf-8",
         )
         groups.append(f"group-{g}/index")
-    (root / "index.md").write_text(SECTION_PAGE.format(entries="\n".join(groups)), encoding="utf-8")
+    section = CONTENTS_PAGE.format(label="synthetic", title="Synthetic section", entries="\n".join(groups))
+    (root / "index.md").write_text(section, encoding="utf-8")
     index = docs / "index.md"
     text = index.read_text(encoding="utf-8")
     anchor = "about/index\n```"
