@@ -348,16 +348,6 @@ class worktree:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def copy_sources(copy: Path) -> Path:
-    """What the build reads, as tests/conftest.py copies it."""
-    copy.mkdir(parents=True)
-    for name in ("conf.py", "releases.toml", "CONTRIBUTING.md"):
-        shutil.copy2(ROOT / name, copy)
-    for folder in ("tpi_sphinx", "docs", "scripts"):
-        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return copy
-
-
 def children_cpu() -> float:
     """CPU seconds used by finished child processes (less disturbed than the clock on a busy machine)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -375,7 +365,7 @@ def scale(sizes: list[int], modes: list[str], say: Callable[[str], None]) -> lis
     for size in sizes:
         for mode in modes:
             with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-                project = copy_sources(Path(tmp) / "project")
+                project = loop_timings.copy_files(Path(tmp) / "project")
                 add_synthetic_pages(project / "docs", size)
                 pages = sum(1 for p in (project / "docs").rglob("*.md") if "_templates" not in p.parts)
                 say(f"scale: {size} synthetic pages ({pages} in all), navigation cache {mode}")

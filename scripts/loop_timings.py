@@ -27,13 +27,19 @@ EDITED_PAGE = "safety/pneumothorax.md"  # an ordinary clinical page, linked from
 STRICT = ["-W", "--keep-going", "-n"]
 
 
-def copy_sources(copy: Path, source: Path = ROOT) -> Path:
-    """Everything the build of ``source`` reads, as a git repository of one commit."""
+def copy_files(copy: Path, source: Path = ROOT) -> Path:
+    """Everything the build of ``source`` reads, copied to ``copy``."""
     copy.mkdir(parents=True)
     for name in ("conf.py", "releases.toml", "CONTRIBUTING.md", "requirements.txt", "Makefile"):
         shutil.copy2(source / name, copy)
     for folder in ("tpi_sphinx", "docs", "scripts"):
         shutil.copytree(source / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def copy_sources(copy: Path, source: Path = ROOT) -> Path:
+    """Everything the build of ``source`` reads, as a git repository of one commit."""
+    copy_files(copy, source)
     (copy / ".gitignore").write_text(".venv\n_build/\n__pycache__/\n")
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
     subprocess.run([*git, "init", "-q"], cwd=copy, check=True)
