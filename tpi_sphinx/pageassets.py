@@ -25,9 +25,11 @@ def _leave_out_unused(app: Sphinx, pagename: str, templatename: str, context: di
     body = context.get("body", "")
     for key in ("css_files", "script_files"):
         if key in context:
-            context[key] = [asset for asset in context[key] if not unused(getattr(asset, "filename", asset), body)]
+            # In place: the list is the builder's own, which Sphinx restores for the next page and which
+            # a later app.add_js_file() call for this page still reaches.
+            context[key][:] = [asset for asset in context[key] if not unused(getattr(asset, "filename", asset), body)]
 
 
 def setup(app: Sphinx) -> None:
-    # Last: other handlers may still add an asset to the page (accessibility.py's search fix, at 600).
+    # Last, so that it also sees what other handlers add to the page (accessibility.py's search fix, at 600).
     app.connect("html-page-context", _leave_out_unused, priority=900)
