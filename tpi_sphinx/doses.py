@@ -59,7 +59,9 @@ PREPARATIONS = ("plain", "with_epinephrine")
 
 
 def load(path: Path) -> dict:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    from .sources import data_file
+
+    return data_file(path)
 
 
 def is_quantity(node) -> bool:

@@ -53,7 +53,9 @@ class SearchClinicalEnglish(SearchEnglish):
 
 def load(path: Path) -> dict[str, list[str]]:
     """The data file as {docname: [term, ...]}; raises ValueError on a malformed file."""
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    from .sources import data_file
+
+    data = data_file(path) or {}
     if not isinstance(data, dict):
         raise ValueError("expected a mapping of page -> list of terms")
     terms = {}

@@ -21,6 +21,11 @@ _CITE = re.compile(r"\{(?:foot)?cite(?::\w+)?\}`([^`]+)`")
 _TERM = re.compile(r"\{term\}`([^`]+)`")
 
 
+def data_file(path: Path):
+    """A YAML data file of the reference, read safely (with libyaml's C loader where it is installed)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def pages(docs: Path = DOCS) -> list[Path]:
     """Every MyST page of the reference, sorted."""
     return sorted(p for p in docs.rglob("*.md") if not any(part.startswith("_") for part in p.relative_to(docs).parts))
