@@ -135,11 +135,98 @@ def keep_unchanged_pages(app: Sphinx) -> None:
     builder.write_documents = write_and_count_documents
 
 
+# -- Pages that list a page -------------------------------------------------------------------------
+# When a page is read again, Sphinx writes again every page whose table of contents lists it
+# (``env.files_to_rebuild``), as its title or headings may have changed. What such a page shows of it
+# is its title, its outline (its headings and its own tables of contents) and its section numbers, all
+# in the environment; when none of them changed, the listing pages are not written on its account.
+# Furo writes the whole navigation (every page's title, as the tables of contents arrange them) into
+# every page; when a title or a table of contents changed, or a page was added or removed, every page
+# is written again, so that no page keeps an old navigation (Sphinx would write only the listing pages).
+
+
+def _navigation(env, docname: str) -> tuple:
+    """What every page's navigation shows of a page: its title and its tables of contents."""
+    title, toc = env.titles.get(docname), env.tocs.get(docname)
+    toctrees = [node.pformat() for node in toc.findall(addnodes.toctree)] if toc is not None else []
+    return (title.pformat() if title is not None else None, toctrees)
+
+
+def _listed(env, docname: str) -> tuple:
+    """What a table of contents that lists a page shows of it: its title, its outline, its numbers."""
+    toc = env.tocs.get(docname)
+    numbers = sorted(env.toc_secnumbers.get(docname, {}).items())
+    return (_navigation(env, docname), toc.pformat() if toc is not None else None, repr(numbers))
+
+
+def note_pages_read(app: Sphinx, env, docnames: list[str]) -> None:
+    """Before the pages are read again (and their entries in the environment cleared): what others show of them."""
+    env.tpi_listed_before = {name: _listed(env, name) for name in docnames if name in env.all_docs}
+
+
+def note_pages_added_or_removed(app: Sphinx, env, added, changed, removed) -> list[str]:
+    env.tpi_pages_added_or_removed = bool(added or removed)
+    return []
+
+
+def rewrite_navigation(app: Sphinx, env) -> list[str]:
+    """Every page, when what the navigation shows changed."""
+    before = app.builder.tpi_listed_before = env.__dict__.pop("tpi_listed_before", {})  # not pickled with env
+    changed = env.__dict__.pop("tpi_pages_added_or_removed", True) or any(
+        _navigation(env, name) != listed[0] for name, listed in before.items()
+    )
+    return sorted(env.found_docs) if changed and app.builder.name in HTML_BUILDERS else []
+
+
+def skip_unchanged_listings(app: Sphinx, builder) -> None:
+    """At the start of writing: the pages read again that others show as before are left out of
+    ``files_to_rebuild`` while Sphinx adds the listing pages, and put back before the pages are written."""
+    env, before = builder.env, getattr(builder, "tpi_listed_before", {})
+    if builder.name not in HTML_BUILDERS:
+        return
+    hidden = {
+        name: env.files_to_rebuild.pop(name)
+        for name, listed in before.items()
+        if name in env.files_to_rebuild and _listed(env, name) == listed
+    }
+    prepare_writing = builder.prepare_writing
+
+    def put_back_and_prepare(docnames) -> None:
+        env.files_to_rebuild.update(hidden)
+        del builder.prepare_writing  # the method of the class again
+        prepare_writing(docnames)
+
+    builder.prepare_writing = put_back_and_prepare
+
+
+# -- Compiled templates ------------------------------------------------------------------------------
+# Each build compiles the page templates (Furo's and the site's) from Jinja to Python again, which takes
+# as long as writing a page or two. Jinja keeps compiled templates in a folder of its own when asked to
+# (a bytecode cache: each template under its name and the checksum of its source, so an edited template
+# is compiled again); it is kept with the doctrees of the build, which `make clean` removes.
+
+
+def cache_compiled_templates(app: Sphinx) -> None:
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if app.builder.name not in HTML_BUILDERS or environment is None or environment.bytecode_cache is not None:
+        return
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = Path(app.doctreedir) / "compiled-templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("env-get-outdated", note_pages_added_or_removed)
+    app.connect("env-before-read-docs", note_pages_read)
+    app.connect("env-get-updated", rewrite_navigation)
     if not enabled():
         return
+    app.connect("write-started", skip_unchanged_listings)
     TocTreeCollector.assign_figure_numbers = assign_figure_numbers
     app.connect("doctree-read", keep_outline, priority=900)  # after the other handlers changed the doctree
     app.connect("env-purge-doc", purge_outline)
     app.connect("env-merge-info", merge_outlines)
     app.connect("builder-inited", keep_unchanged_pages)
+    app.connect("builder-inited", cache_compiled_templates)
