@@ -106,12 +106,14 @@ def _written_again(folder, before: dict[str, int]) -> set[str]:
     return {page for page, time in _times(folder, before).items() if time != before[page]}
 
 
-LISTING = ["safety/index", "index", "about/versions", "safety/complications"]  # lists it, the book, notes, another
+# the page listing it, the book, the notes, another page, and the pages that are not documents
+LISTING = ["safety/index", "index", "about/versions", "safety/complications", "genindex", "search", "404"]
 
 
 def test_an_edit_inside_a_page_writes_that_page_alone(tmp_path):
     """A sentence added: the page is written again, and not the pages that list it (its title and headings are
-    unchanged) nor the list of page changes (no note changed); the site is still the clean build's."""
+    unchanged), the list of page changes (no note changed) or the general index, search and 404 pages (no
+    index entry changed); the site is still the clean build's."""
     project = copy_project(tmp_path / "project")
     _html(project, tmp_path / "rebuilt")
     page = project / "docs" / "safety" / "pneumothorax.md"

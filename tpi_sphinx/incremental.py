@@ -1,7 +1,7 @@
 """Work that a rebuild skips when it would give the same result (a writer's loop under a second).
 
-Sphinx does some work on every build whether or not anything changed; two pieces of it are most of a
-rebuild, and both are skipped here without changing a byte of the output (``tests/test_reproducible.py``
+Sphinx does some work on every build whether or not anything changed, or for more pages than changed;
+these pieces of it are skipped here without changing a byte of the output (``tests/test_reproducible.py``
 compares rebuilds with clean builds):
 
 - Figure numbers (``numfig``): Sphinx numbers figures, tables and code blocks by unpickling and walking
@@ -12,9 +12,13 @@ compares rebuilds with clean builds):
 - Pages that are not documents (the general index, the search page, the 404 page): Sphinx renders them
   on every build. They depend only on the environment, the configuration and the templates, and a change
   to any of those makes Sphinx write at least one document; so when no document is written they are
-  kept as they are (when they exist).
+  kept as they are (when they exist). They show of the environment only the navigation and the index
+  entries: so they are kept too when the documents written are only those read again (or named by an
+  extension) and those showed the same navigation and index entries before.
+- Pages that list a page (below): not written again when what they show of it is as before.
+- Compiled templates (below): kept between builds.
 
-``TPI_FULL_REBUILD=1`` in the environment switches both off, for comparison, and with them the shortcuts
+``TPI_FULL_REBUILD=1`` in the environment switches them off, for comparison, and with them the shortcuts
 of other modules: the bibliography's kept formatted entries and cached look-ups (``citations``) and its
 kept checks (``bibliography``), and the glossary tips written only with the glossary page
 (``glossarytips``).
@@ -118,14 +122,25 @@ def keep_unchanged_pages(app: Sphinx) -> None:
     if builder.name not in HTML_BUILDERS or not enabled():
         return
     builder.tpi_documents_written = 0
-    handle_page, write_documents = builder.handle_page, builder.write_documents
+    builder.tpi_written_for_their_sources = False
+    handle_page, write_documents, write = builder.handle_page, builder.write_documents, builder.write
+
+    def write_and_note_why(build_docnames, updated_docnames, method="update") -> None:
+        # Sphinx writes a page that was not read again (build_docnames alone) when the configuration, a
+        # template or the page's own output file changed; then the other pages are written too.
+        sources = build_docnames is not None and set(build_docnames) <= set(updated_docnames)
+        builder.tpi_written_for_their_sources = sources and method == "update"
+        write(build_docnames, updated_docnames, method)
 
     def write_and_count_documents(docnames) -> None:  # in the main process, with -j too
         builder.tpi_documents_written += len(docnames)
         write_documents(docnames)
 
     def handle_page_unless_unchanged(pagename, addctx, templatename="page.html", **kwargs):
-        unchanged = builder.tpi_documents_written == 0 and pagename not in builder.env.all_docs
+        same = builder.tpi_documents_written == 0 or (
+            builder.tpi_written_for_their_sources and getattr(builder, "tpi_same_index_and_navigation", False)
+        )
+        unchanged = same and pagename not in builder.env.all_docs
         target = kwargs.get("outfilename") or builder.get_output_path(pagename)
         if unchanged and Path(target).is_file():
             return
@@ -133,6 +148,7 @@ def keep_unchanged_pages(app: Sphinx) -> None:
 
     builder.handle_page = handle_page_unless_unchanged
     builder.write_documents = write_and_count_documents
+    builder.write = write_and_note_why
 
 
 # -- Pages that list a page -------------------------------------------------------------------------
@@ -159,9 +175,14 @@ def _listed(env, docname: str) -> tuple:
     return (_navigation(env, docname), toc.pformat() if toc is not None else None, repr(numbers))
 
 
+def _index_entries(env, docname: str) -> str:
+    return repr(env.domains.index_domain.entries.get(docname, []))
+
+
 def note_pages_read(app: Sphinx, env, docnames: list[str]) -> None:
     """Before the pages are read again (and their entries in the environment cleared): what others show of them."""
-    env.tpi_listed_before = {name: _listed(env, name) for name in docnames if name in env.all_docs}
+    read_before = [name for name in docnames if name in env.all_docs]
+    env.tpi_listed_before = {name: (_listed(env, name), _index_entries(env, name)) for name in read_before}
 
 
 def note_pages_added_or_removed(app: Sphinx, env, added, changed, removed) -> list[str]:
@@ -173,7 +194,13 @@ def rewrite_navigation(app: Sphinx, env) -> list[str]:
     """Every page, when what the navigation shows changed."""
     before = app.builder.tpi_listed_before = env.__dict__.pop("tpi_listed_before", {})  # not pickled with env
     changed = env.__dict__.pop("tpi_pages_added_or_removed", True) or any(
-        _navigation(env, name) != listed[0] for name, listed in before.items()
+        _navigation(env, name) != listed[0][0] for name, listed in before.items()
+    )
+    # for keep_unchanged_pages: the general index, search and 404 pages show only the navigation and the
+    # index entries of the pages (and the configuration and templates, for a change of which Sphinx writes
+    # every page)
+    app.builder.tpi_same_index_and_navigation = not changed and all(
+        _index_entries(env, name) == listed[1] for name, listed in before.items()
     )
     return sorted(env.found_docs) if changed and app.builder.name in HTML_BUILDERS else []
 
@@ -187,7 +214,7 @@ def skip_unchanged_listings(app: Sphinx, builder) -> None:
     hidden = {
         name: env.files_to_rebuild.pop(name)
         for name, listed in before.items()
-        if name in env.files_to_rebuild and _listed(env, name) == listed
+        if name in env.files_to_rebuild and _listed(env, name) == listed[0]
     }
     prepare_writing = builder.prepare_writing
 
