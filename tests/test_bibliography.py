@@ -122,6 +122,10 @@ def test_formatted_entries_are_kept_between_builds_and_redone_when_an_entry_chan
     import subprocess
     import sys
 
+    from pybtex.richtext import Text
+
+    from tpi_sphinx import citations
+
     def build(out: str, *options: str, **environ: str) -> str:
         command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project_copy), "-q", *options]
         command += ["-d", str(tmp_path / out / "doctrees"), str(project_copy / "docs"), str(tmp_path / out / "html")]
@@ -132,10 +136,13 @@ def test_formatted_entries_are_kept_between_builds_and_redone_when_an_entry_chan
     assert build("a", "-a") == clean  # every page written again from the kept entries
     env = pickle.loads((tmp_path / "a" / "doctrees" / "environment.pickle").read_bytes())
     assert len(env.tpi_formatted_entries) == len(sources.bibliography().entries)
+    code, names = env.tpi_plain_names  # the names in plain text, kept for the sorting and labels of the rebuild
+    assert code == citations._CODE and len(names) >= 100
+    assert all(plain == Text.from_latex(latex).render_as("text") for latex, plain in names.items())
     # The reference: sphinxcontrib-bibtex and pybtex as released, every entry formatted afresh.
     assert build("reference", TPI_FULL_REBUILD="1") == clean
     reference = pickle.loads((tmp_path / "reference" / "doctrees" / "environment.pickle").read_bytes())
-    assert not hasattr(reference, "tpi_formatted_entries")
+    assert not hasattr(reference, "tpi_formatted_entries") and not hasattr(reference, "tpi_plain_names")
     bib = project_copy / "docs" / "references.bib"
     text = bib.read_text(encoding="utf-8")
     title = "Local anesthetic systemic toxicity: current perspectives"

@@ -95,3 +95,51 @@ def test_a_rebuild_after_an_edit_gives_the_clean_build_of_the_edited_sources(tmp
     assert not hasattr(env, "tpi_outlines")  # the switch did switch the shortcuts off
     numbers = env.toc_fignumbers
     assert numbers["background/what-is-a-trigger-point-injection"]["table"]["table-rebuild-test"]
+
+
+def _times(folder, pages) -> dict[str, int]:
+    return {page: (folder / "html" / f"{page}.html").stat().st_mtime_ns for page in pages}
+
+
+def _written_again(folder, before: dict[str, int]) -> set[str]:
+    """Which pages the last build wrote (not made old: Sphinx writes a page older than its source)."""
+    return {page for page, time in _times(folder, before).items() if time != before[page]}
+
+
+# the page listing it, the book, the notes, another page, and the pages that are not documents
+LISTING = ["safety/index", "index", "about/versions", "safety/complications", "genindex", "search", "404"]
+
+
+def test_an_edit_inside_a_page_writes_that_page_alone(tmp_path):
+    """A sentence added: the page is written again, and not the pages that list it (its title and headings are
+    unchanged), the list of page changes (no note changed) or the general index, search and 404 pages (no
+    index entry changed); the site is still the clean build's."""
+    project = copy_project(tmp_path / "project")
+    _html(project, tmp_path / "rebuilt")
+    page = project / "docs" / "safety" / "pneumothorax.md"
+    before = _times(tmp_path / "rebuilt", ["safety/pneumothorax", *LISTING])
+    page.write_text(page.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
+    _html(project, tmp_path / "rebuilt")
+    assert _written_again(tmp_path / "rebuilt", before) == {"safety/pneumothorax"}
+    _html(project, tmp_path / "clean", TPI_FULL_REBUILD="1")
+    assert _differing(tmp_path / "clean" / "html", tmp_path / "rebuilt" / "html") == []
+
+
+def test_a_new_title_and_a_change_note_reach_every_page_that_shows_them(tmp_path):
+    """A page's title shows in the navigation of every page and in the list of page changes, and a new change
+    note in that list: after the edit every page is written again and the site is the clean build's (Sphinx
+    alone would write only the pages that list the edited one, leaving an old navigation everywhere else)."""
+    project = copy_project(tmp_path / "project")
+    _html(project, tmp_path / "rebuilt")
+    before = _times(tmp_path / "rebuilt", LISTING)
+    page = project / "docs" / "safety" / "pneumothorax.md"
+    text = page.read_text(encoding="utf-8").replace("# Pneumothorax\n", "# Pneumothorax after injection\n", 1)
+    note = "\n:::{versionadded} 0.2.0\nA test note on the pleura.\n:::\n"
+    page.write_text(text + note, encoding="utf-8")
+    _html(project, tmp_path / "rebuilt")
+    assert _written_again(tmp_path / "rebuilt", before) == set(LISTING)
+    _html(project, tmp_path / "clean", TPI_FULL_REBUILD="1")
+    versions = (tmp_path / "clean" / "html" / "about" / "versions.html").read_text()
+    assert "A test note on the pleura" in versions and "Pneumothorax after injection" in versions
+    assert "Pneumothorax after injection" in (tmp_path / "clean" / "html" / "safety" / "complications.html").read_text()
+    assert _differing(tmp_path / "clean" / "html", tmp_path / "rebuilt" / "html") == []
