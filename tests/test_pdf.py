@@ -130,7 +130,7 @@ def test_index_lists_every_glossary_term_with_a_page(book, chapters):
 def test_index_lists_every_index_entry_of_the_pages(book, chapters):
     index = flat(chapter_pages(book, chapters, "Index")).lower()
     entries = {
-        m.strip().lower()
+        m.strip().lstrip("!").lower()
         for page in sources.pages()
         for m in re.findall(r"^```\{index\} single: ([^;\n]+)", page.read_text(encoding="utf-8"), re.MULTILINE)
     }
@@ -239,7 +239,7 @@ def _printed_sources() -> str:
     parts.append((sources.DOCS / "data" / "doses.yaml").read_text(encoding="utf-8"))
     for entry in sources.bibliography().entries.values():
         parts += [value for field, value in entry.fields.items() if field.lower() != "note"]
-        parts += [str(person) for people in entry.persons.values() for person in people]
+        parts += [str(person) for people in entry.persons.values() for person in citations.printed_persons(people)]
     return "\n".join(parts)
 
 

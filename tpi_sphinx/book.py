@@ -42,6 +42,7 @@ AVERAGE_CAP = 40  # characters; beyond this a column of sentences is "wide"
 WORD_SLACK = 1.2  # a word needs a little more than its letters (bold headers, wide letters)
 PADDING = 3  # characters' worth of space between columns, taken from each column's share
 MEASURE = 75  # characters in a line of body text (the measure: docs/_latex/tpi.sty, conf.py)
+CELL_PADDING = 2.5  # characters' worth of space between two columns of the book (2 \tabcolsep)
 
 # Containers that LaTeX draws as boxes: a longtable cannot break inside them.
 BOXED = (nodes.Admonition, nodes.table, nodes.topic, nodes.sidebar, nodes.footnote)
@@ -64,12 +65,14 @@ def fit_longest_words(weights: list[int], rows: list[list[str]]) -> list[int]:
     the others."""
     columns = list(zip(*rows, strict=False))
     floors = [
-        (PADDING + WORD_SLACK * max((len(word) for cell in cells for word in _words(cell)), default=1)) / MEASURE
+        (CELL_PADDING + max((len(word) for cell in cells for word in _words(cell)), default=1)) / MEASURE
         for cells in columns
     ]
     total = sum(weights)
     shares = [weight / total for weight in weights]
-    if sum(floors) >= 1 or all(share >= floor for share, floor in zip(shares, floors, strict=True)):
+    if sum(floors) >= 1:  # no widths hold every word: the longest words set the proportions
+        return [round(100 * floor / sum(floors)) for floor in floors]
+    if all(share >= floor for share, floor in zip(shares, floors, strict=True)):
         return [round(100 * share) for share in shares]
     raised = [max(share, floor) for share, floor in zip(shares, floors, strict=True)]
     free = [share for share, floor in zip(shares, floors, strict=True) if share > floor]
@@ -81,8 +84,9 @@ def fit_longest_words(weights: list[int], rows: list[list[str]]) -> list[int]:
 
 
 def _words(text: str) -> list[str]:
-    """The pieces of a cell's text that cannot break: a hyphen or slash is a break point."""
-    return [word for word in re.split(r"[\s/]+|(?<=[-\u2010-\u2014])", text) if word]
+    """The pieces of a cell's text that cannot break: a space, hyphen or slash is a break point (a no-break
+    space, as between the parts of a surname, is not)."""
+    return [word for word in re.split(r"[ \t\n/]+|(?<=[-\u2010-\u2014])", text) if word]
 
 
 def _rows(tgroup: nodes.tgroup) -> list[list[str]] | None:
@@ -439,6 +443,21 @@ def table_start_lines(table: nodes.table) -> int:
     return min(6 + caption + -(-4 * sum(height(row) for row in rows) // 3), 40)
 
 
+class GlossaryNotMainInIndex(SphinxPostTransform):
+    """The index's main entry for a topic (a bold page number) is the section that discusses it, marked
+    with ``!`` in its ``{index}`` entry; in the book a glossary definition is an ordinary entry."""
+
+    default_priority = 400
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for docname, node in _documents(self.document):
+            if docname != "glossary":
+                continue
+            for index in node.findall(addnodes.index):
+                index["entries"] = [(kind, value, tid, "", key) for kind, value, tid, _main, key in index["entries"]]
+
+
 def setup(app: Sphinx) -> None:
     app.add_config_value("tpi_book_leaves_out", [], "env", types=[list])
     app.add_post_transform(OnlyBlocksFirst)
@@ -455,5 +474,6 @@ def setup(app: Sphinx) -> None:
         NoRepeatedLinkText,
         BookWording,
         HeadingRoom,
+        GlossaryNotMainInIndex,
     ):
         app.add_post_transform(transform)
