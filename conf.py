@@ -125,8 +125,8 @@ latex_elements = {
     "sphinxsetup": ",".join(
         [
             "TableRowColorOdd={gray}{0.96}",
-            # The measure: a 125 mm line of 11 pt text holds about 75 characters (docs/_latex/tpi.sty).
-            "hmargin={33mm,52mm}",
+            # The measure: a 118 mm line of 11 pt text holds about 72 characters, at most about 86 (tpi.sty).
+            "hmargin={36mm,56mm}",
             "vmargin={25mm,30mm}",
             # Admonitions stay distinguishable in greyscale print: width and shade differ.
             "div.note_border-width=0.8pt",

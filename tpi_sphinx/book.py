@@ -41,7 +41,7 @@ from . import frontmatter
 AVERAGE_CAP = 40  # characters; beyond this a column of sentences is "wide"
 WORD_SLACK = 1.2  # a word needs a little more than its letters (bold headers, wide letters)
 PADDING = 3  # characters' worth of space between columns, taken from each column's share
-MEASURE = 75  # characters in a line of body text (the measure: docs/_latex/tpi.sty, conf.py)
+MEASURE = 71  # characters in a line of body text (the measure: docs/_latex/tpi.sty, conf.py)
 CELL_PADDING = 2.5  # characters' worth of space between two columns of the book (2 \tabcolsep)
 
 # Containers that LaTeX draws as boxes: a longtable cannot break inside them.
@@ -338,7 +338,8 @@ class OneAddressPerReference(SphinxPostTransform):
 class NoRepeatedLinkText(SphinxPostTransform):
     """ "{term}`pneumothorax` ({doc}`/safety/pneumothorax`)" reads "pneumothorax (Pneumothorax (page 78))" in
     print, where a page reference follows every link: the term itself then links the page and shows its
-    page number, "pneumothorax (page 78)"."""
+    page number, "pneumothorax (page 78)". So do words of the sentence that a link in brackets repeats:
+    "contraindications ({doc}`/indications/contraindications`)" prints "contraindications (page 21)"."""
 
     default_priority = 30  # after the references are resolved
     formats = ("latex",)
@@ -373,6 +374,24 @@ class NoRepeatedLinkText(SphinxPostTransform):
             else:
                 parent.remove(opening)
             parent.replace(closing, nodes.Text(closing.astext()[1:]))
+        for page in list(self.document.findall(nodes.reference)):  # "contraindications (Contraindications)"
+            parent = page.parent
+            if parent is None or not page.get("refuri", "").startswith("%"):
+                continue
+            at = parent.index(page)
+            if at == 0 or at + 1 >= len(parent):
+                continue
+            opening, closing = parent[at - 1], parent[at + 1]
+            if not (isinstance(opening, nodes.Text) and isinstance(closing, nodes.Text)):
+                continue
+            words = page.astext().strip()
+            found = re.search(rf"\b({re.escape(words)}) \($", str(opening), re.IGNORECASE)
+            if not words or not found or not str(closing).startswith(")"):
+                continue
+            parent.replace(opening, nodes.Text(str(opening)[: found.start()]))
+            page.children = []
+            page += nodes.Text(found.group(1))  # the words of the sentence become the link
+            parent.replace(closing, nodes.Text(str(closing)[1:]))
 
 
 class BookWording(SphinxPostTransform):
