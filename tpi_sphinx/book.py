@@ -143,7 +143,7 @@ class ActionCardPage(SphinxPostTransform):
                 if isinstance(block.parent, nodes.section):
                     _new_page_before(self.document, block.parent)
                 # a size smaller, as in print from the site, so that the whole card fits its page
-                block.parent.insert(block.parent.index(block), nodes.raw("", "\\begingroup\\small\n", format="latex"))
+                block.parent.insert(block.parent.index(block), nodes.raw("", "\\begingroup\\footnotesize\n", format="latex"))
                 block.parent.insert(block.parent.index(block) + 1, nodes.raw("", "\\endgroup\n", format="latex"))
                 block.parent.insert(block.parent.index(block) + 2, _clearpage())
 
