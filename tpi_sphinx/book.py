@@ -142,8 +142,9 @@ class ActionCardPage(SphinxPostTransform):
             if "action-card-block" in block["classes"]:
                 if isinstance(block.parent, nodes.section):
                     _new_page_before(self.document, block.parent)
-                # a size smaller, as in print from the site, so that the whole card fits its page
-                block.parent.insert(block.parent.index(block), nodes.raw("", "\\begingroup\\footnotesize\n", format="latex"))
+                # smaller type, as in print from the site, so that the whole card fits its page at the book's measure
+                small = nodes.raw("", "\\begingroup\\footnotesize\n", format="latex")
+                block.parent.insert(block.parent.index(block), small)
                 block.parent.insert(block.parent.index(block) + 1, nodes.raw("", "\\endgroup\n", format="latex"))
                 block.parent.insert(block.parent.index(block) + 2, _clearpage())
 
@@ -256,9 +257,10 @@ class WebOnlySections(SphinxPostTransform):
 
 class ReviewLines(SphinxPostTransform):
     """Under the title of each page of the site, the book prints what the site prints at its top: when its
-    sources were checked (or when it was updated) and its clinical sign-off (frontmatter.review_line)."""
+    sources were checked (or when it was updated) and its clinical sign-off (frontmatter.review_line).
+    On a page that opens with an emergency card, the line follows the card's sheet."""
 
-    default_priority = 400
+    default_priority = 401  # after ActionCardPage
     formats = ("latex",)
 
     def run(self, **kwargs):
@@ -268,8 +270,14 @@ class ReviewLines(SphinxPostTransform):
             if line is None or docname == self.config.root_doc or section is None:
                 continue
             text = " · ".join(part for part in (line["checked"], line["sign_off"]) if part)
-            title = section.next_node(nodes.title)
-            section.insert(section.index(title) + 1, _raw(rf"\tpireviewline{{{_latex_text(text)}}}"))
+            at = section.index(section.next_node(nodes.title)) + 1
+            body = [c for c in section.children[at:] if not isinstance(c, (nodes.target, addnodes.index, nodes.raw))]
+            if body and isinstance(body[0], nodes.container) and "action-card-block" in body[0]["classes"]:
+                # an emergency card fills its page: the line goes under it, after its page break (ActionCardPage)
+                at = section.index(body[0]) + 1
+                while at < len(section) and isinstance(section[at], nodes.raw):
+                    at += 1
+            section.insert(at, _raw(rf"\tpireviewline{{{_latex_text(text)}}}"))
 
 
 def _latex_text(text: str) -> str:
