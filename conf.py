@@ -107,6 +107,7 @@ latex_elements = {
     "printindex": r"\small\raggedright\printindex",
     "preamble": rf"""
 \newcommand\tpirelease{{{release}}}
+\newcommand\tpishorttitle{{{short_title}}}  % the running head
 \newcommand\tpireleaseline{{{release_line}}}
 \newcommand\tpilicense{{{content_license}}}
 \newcommand\tpilicenseurl{{{content_license_url}}}

@@ -472,7 +472,10 @@ def table_start_lines(table: nodes.table) -> int:
 
 class GlossaryNotMainInIndex(SphinxPostTransform):
     """The index's main entry for a topic (a bold page number) is the section that discusses it, marked
-    with ``!`` in its ``{index}`` entry; in the book a glossary definition is an ordinary entry."""
+    with ``!`` in its ``{index}`` entry; in the book a glossary definition is an ordinary entry, filed
+    under the same line as the pages' entries: "Pneumothorax" (as the glossary capitalizes a term) is
+    indexed as "pneumothorax", while names ("Neck Disability Index") and abbreviations ("LAST") keep
+    their capitals."""
 
     default_priority = 400
     formats = ("latex",)
@@ -482,7 +485,17 @@ class GlossaryNotMainInIndex(SphinxPostTransform):
             if docname != "glossary":
                 continue
             for index in node.findall(addnodes.index):
-                index["entries"] = [(kind, value, tid, "", key) for kind, value, tid, _main, key in index["entries"]]
+                index["entries"] = [
+                    (kind, _common_noun(value), tid, "", key) for kind, value, tid, _main, key in index["entries"]
+                ]
+
+
+def _common_noun(term: str) -> str:
+    """ "Active trigger point" -> "active trigger point"; "LAST", "Neck Disability Index" as they are."""
+    words = term.split()
+    if words and words[0][1:].islower() and not any(word[:1].isupper() for word in words[1:]):
+        return term[:1].lower() + term[1:]
+    return term
 
 
 def setup(app: Sphinx) -> None:
