@@ -129,6 +129,9 @@ latex_elements = {
             # The measure: a 118 mm line of 11 pt text holds about 72 characters, at most about 86 (tpi.sty).
             "hmargin={36mm,56mm}",
             "vmargin={25mm,30mm}",
+            # A long line of a literal block (the procedure-note template) goes on indented, without wrap marks.
+            r"verbatimcontinued={\makebox[2\fontcharwd\font`\x][r]{}}",
+            "verbatimvisiblespace={}",
             # Admonitions stay distinguishable in greyscale print: width and shade differ.
             "div.note_border-width=0.8pt",
             "div.note_background-TeXcolor={gray}{0.94}",
