@@ -8,6 +8,9 @@ parenthetical citation shows the same label in round brackets:
 where the source has no identifier. The ``note`` field is the editors'
 provenance record and is never printed. Titles print as written in the .bib file. DOIs are printed as their
 ``https://doi.org/`` address, which needs no footnote in the PDF.
+
+An entry names its first three authors, then "et al." (a paper with 30 authors otherwise fills a
+paragraph), on the site, in the book and in the e-book alike; the DOI or PubMed record names them all.
 """
 
 import dataclasses
@@ -26,7 +29,7 @@ from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting import BaseSortingStyle
-from pybtex.style.template import field, href, join, optional, sentence
+from pybtex.style.template import FieldIsMissing, field, href, join, node, optional, sentence
 from sphinx.application import Sphinx
 from sphinxcontrib.bibtex import domain as bibtex_domain
 from sphinxcontrib.bibtex import plugin as bibtex_plugin
@@ -85,6 +88,32 @@ def _authors(entry: Entry) -> str:
     return f"{_surname(people[0])} et al."
 
 
+MAX_NAMES = 3  # authors named in a bibliography entry before "et al."
+
+
+def printed_persons(people: list) -> list:
+    """The people an entry names: all of up to three, else the first three (then "et al.")."""
+    people = [person for person in people if _surname(person) != "others"]  # "and others" in BibTeX
+    return people if len(people) <= MAX_NAMES else people[:MAX_NAMES]
+
+
+@node
+def _names(children, context, role, **kwargs):
+    """pybtex's ``names``, with the first three names, then "et al." when there are more."""
+    if children:
+        raise ValueError(children)
+    try:
+        people = context["entry"].persons[role]
+    except KeyError:
+        raise FieldIsMissing(role, context["entry"]) from None
+    style = context["style"]
+    shown = printed_persons(people)
+    formatted = [style.format_name(person, style.abbreviate_names) for person in shown]
+    if len(shown) < len(people):
+        return join(sep=", ")[formatted + ["et al."]].format_data(context)
+    return join(**kwargs)[formatted].format_data(context)
+
+
 class AuthorYearLabelStyle(BaseLabelStyle):
     """Labels such as "Alvarez & Rockwell 2002" or "Neal et al. 2018a"."""
 
@@ -126,6 +155,10 @@ class AuthorYearStyle(UnsrtStyle):
             clean.key = entry.key
             _FORMATTED.entries[key] = super().format_entry(label, clean, bib_data=bib_data)
         return _FORMATTED.entries[key]
+
+    def format_names(self, role, as_sentence=True):
+        formatted = _names(role, sep=", ", sep2=" and ", last_sep=", and ")
+        return sentence[formatted] if as_sentence else formatted
 
     def format_web_refs(self, e):
         has_identifier = any(k in e.fields for k in ("doi", "pmid"))
