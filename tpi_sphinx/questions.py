@@ -232,6 +232,9 @@ class AnswersAppendix(SphinxPostTransform):
             # the question's own anchor, for "Question N (page N)" in the appendix
             item.insert(0, nodes.target("", "", ids=[qid]))
             item["ids"] = []
+            # a question, and an answer's first lines, are not left alone at the foot of a page
+            item.insert(0, nodes.raw("", "\\needspace{6\\baselineskip}\n", format="latex"))
+            section += nodes.raw("", "\\needspace{4\\baselineskip}\n", format="latex")
             back = nodes.paragraph("", "", classes=["tpi-answer-question"])
             back += nodes.target("", "", ids=[aid])
             back += nodes.reference(
