@@ -144,10 +144,10 @@ def test_on_the_site_each_answer_is_in_a_closed_details_element_under_its_questi
     for question in found:
         answers = question.select("details.tpi-answer")
         assert len(answers) == 1 and not answers[0].has_attr("open"), question["id"]
-        summary = answers[0].find("summary")
-        assert summary is answers[0].contents[1] or summary.parent is answers[0]
-        assert summary.get_text(strip=True) == "Show the answer"
-        assert re.match(r"Answer: ([A-E]\.|\S)", answers[0].select_one(".tpi-answer-key").get_text(strip=True))
+        summary = answers[0].find(True)  # its first element: the control a reader tabs to and opens
+        assert summary.name == "summary" and summary.get_text(strip=True) == "Show the answer"
+        key = " ".join(answers[0].select_one(".tpi-answer-key").get_text().split())
+        assert re.fullmatch(r"Answer: [A-E]\.", key) or len(key) > 30, key
         links = [a["href"] for a in answers[0].select("a.reference.internal")]
         assert any("bibliography.html#" in href for href in links), question["id"]
         assert any("bibliography.html" not in href for href in links), question["id"]
@@ -173,7 +173,7 @@ def test_in_the_book_every_question_points_to_its_answer_and_back(plain_book):
     for docname, qid in labels:
         answer = rf"review-answers:answer-{qid}"
         forward = (
-            rf"\hyperref[\detokenize{{{answer}}}]{{\sphinxcrossref{{Answer and rationale}}}}"
+            rf"\hyperref[\detokenize{{{answer}}}]{{\sphinxcrossref{{Answer and rationale}}}}}}"
             rf" (\autopageref*{{\detokenize{{{answer}}}}})"
         )
         back = rf"\hyperref[\detokenize{{{docname}:{qid}}}]"
@@ -184,7 +184,7 @@ def test_in_the_book_every_question_points_to_its_answer_and_back(plain_book):
 
 def test_in_the_book_no_answer_is_printed_under_its_question(plain_book):
     text = re.sub(r"\s+", " ", "\n".join(plain_book.pages))
-    start = text.index("Answers to review questions Each answer names")
+    start = text.index("Each answer names its question and the page it is on")
     before, after = text[:start], text[start:]
     assert "Show the answer" not in text
     assert len(re.findall(r"Answer and rationale \(page \d+\)", before)) == sum(
