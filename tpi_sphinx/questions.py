@@ -1,4 +1,5 @@
-"""The study apparatus: ``{learning-objectives}`` at a chapter's opening and ``{question}`` for review questions.
+"""The study apparatus: ``{learning-objectives}`` at a chapter's opening, ``{question}`` for review questions,
+and ``{dose-example}`` for worked dose examples computed from the data file.
 
 A single-best-answer question lists its options as a numbered list (shown as A, B, C...) and names
 its one keyed answer; its rationale says why the key is right and the tempting option wrong, with a
@@ -37,6 +38,7 @@ link to a page or section, and a dose, volume or size typed by hand in a questio
 linter's check, ``lint.numbers.TYPED``: numbers come from the data file through ``{dose}``).
 """
 
+import math
 import re
 
 from docutils import nodes
@@ -48,6 +50,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from . import doses
 from .keypoints import TitledBox
 from .lint.numbers import TYPED
 
@@ -182,6 +185,80 @@ def hand_typed(node: nodes.Node) -> list[str]:
     return found
 
 
+# -- Worked dose examples ---------------------------------------------------------------
+
+
+class DoseExample(SphinxDirective):
+    """``{dose-example}``: a maximum dose worked out step by step, every number from the data file.
+
+        :::{dose-example}
+        :weight: 60
+        lidocaine.plain 1 5
+        bupivacaine.plain 0.25 4
+        :::
+
+    Each line is a preparation, a listed concentration (%) and a number of points, each injected with the
+    data file's volume per point. Two lines or more add up by the mixing rule (the sum of the fractions)."""
+
+    has_content = True
+    option_spec = {"weight": directives.positive_int}
+
+    def run(self) -> list[nodes.Node]:
+        data = self.env.app.tpi_doses
+        self.env.note_dependency(str(self.env.app.confdir / doses.DATA_FILE))
+        weight = self.options.get("weight")
+        try:
+            given = [line.split() for line in self.content if line.strip()]
+            text = dose_example(data, weight, [(key, float(percent), int(points)) for key, percent, points in given])
+        except (ValueError, KeyError, StopIteration, TypeError) as error:
+            raise self.error(
+                f"a dose example has :weight: (kg) and lines 'preparation percent points', "
+                f"with a preparation and concentration of {doses.DATA_FILE} ({error!r})"
+            ) from error
+        box = nodes.container("", classes=["dose-example"])
+        self.set_source_info(box)
+        box.extend(self.parse_text_to_nodes(text))
+        return [box]
+
+
+def dose_example(data: dict, weight: int, given: list[tuple[str, float, int]]) -> str:
+    """The MyST text of a worked example; ``given`` holds (preparation, percent, points)."""
+    per_point = data["volume_per_point"]
+    lines, items = [f"**A patient of {weight} kg** (ideal body weight in obesity)."], []
+    for number, (key, percent, points) in enumerate(given, 1):
+        agent, prep = doses.preparation(data, key)
+        strength = doses.strength(agent, percent)
+        limit = doses.maximum_mg(prep, weight)
+        by_weight = prep["per_kg"]["value"] * weight
+        governs = (
+            f"below the total cap of {doses.fmt(prep['total'])}, so the maximum is {doses.ceiling(limit)} mg"
+            if by_weight <= prep["total"]["value"]
+            else f"above the total cap, so the maximum is the cap, {doses.fmt(prep['total'])}"
+        )
+        volume = points * per_point["value"]
+        mg = volume * strength
+        fraction = math.ceil(round(mg / limit * 100, 6)) / 100  # rounded up: never below the true share
+        items.append(fraction)
+        lines.append(
+            f"{number}. **{agent['name']} {doses.number(percent)}%, {prep['label']}.** "
+            f"Maximum: {doses.fmt(prep['per_kg'])} × {weight} kg = {doses.number(round(by_weight, 1))} mg, {governs}; "
+            f"at {doses.number(strength)} mg/mL that is at most {doses.ceiling(limit / strength)} mL "
+            f"{doses.cite(prep['per_kg'], prep['total'])}. "
+            f"Planned: {points} points × {doses.fmt(per_point)} = {doses.number(volume)} mL, that is "
+            f"{doses.number(round(mg, 1))} mg, {fraction:.2f} of the maximum (rounded up) {doses.cite(per_point)}."
+        )
+    total = round(sum(items), 2)
+    verdict = "at or below 1: within the limit" if total <= 1 else "above 1: reduce the volumes before injecting"
+    if len(items) > 1:
+        parts = " + ".join(f"{fraction:.2f}" for fraction in items)
+        lines.append(
+            f"\n**Sum of the fractions:** {parts} = {total:.2f}, {verdict} ({{ref}}`mixing-local-anesthetics`)."
+        )
+    else:
+        lines.append(f"\n**Fraction of the maximum:** {total:.2f}, {verdict} ({{ref}}`maximum-doses-by-weight`).")
+    return "\n".join(lines[:1]) + "\n\n" + "\n".join(lines[1:]) + "\n"
+
+
 # -- HTML and EPUB: the answer in <details> ----------------------------------------
 
 
@@ -262,4 +339,5 @@ def setup(app: Sphinx) -> None:
     app.add_directive("learning-objectives", LearningObjectives)
     app.add_directive("question", Question)
     app.add_directive("rationale", Rationale)
+    app.add_directive("dose-example", DoseExample)
     app.add_post_transform(AnswersAppendix)
