@@ -5,10 +5,12 @@ The faults (two keyed answers, three options, a rationale without a citation, a 
 are injected into the faulty copy in test_faults.py and fail the build there, each at its file and line.
 """
 
+import math
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 from tpi_sphinx import questions
@@ -194,3 +196,33 @@ def test_in_the_book_no_answer_is_printed_under_its_question(plain_book):
     total = sum(len(review_questions(c)) for c in CHAPTERS)
     assert len(re.findall(r"Question \d+ \(page \d+\)", after)) == total
     assert len(re.findall(r"Answer: ", after)) == total
+
+
+# -- Worked dose examples: the arithmetic, redone here from the data file ------------------------------
+
+
+def test_the_worked_dose_examples_match_the_data_file(site):
+    data = yaml.safe_load((DOCS / "data" / "doses.yaml").read_text())
+    source = (DOCS / "procedure" / "review.md").read_text()
+    examples = re.findall(r":::\{dose-example\}\n:weight: (\d+)\n(.*?)\n:::", source, re.S)
+    soup = BeautifulSoup((site.outdir / "procedure" / "review.html").read_text(), "html.parser")
+    boxes = soup.select("div.dose-example")
+    assert len(boxes) == len(examples) >= 4
+    assert any(len(body.splitlines()) > 1 for _, body in examples), "an example of two agents (the mixing rule)"
+    for box, (weight, body) in zip(boxes, examples, strict=True):
+        shown, weight, fractions = " ".join(box.get_text().split()), int(weight), []
+        for line in body.splitlines():
+            key, percent, points = line.split()
+            name, prep = key.split(".")
+            agent = data["local_anesthetics"][name]
+            per_kg, cap = agent[prep]["per_kg"]["value"], agent[prep]["total"]["value"]
+            maximum = min(per_kg * weight, cap)
+            strength = next(
+                c["strength"]["value"] for c in agent["concentrations"] if c["percent"]["value"] == float(percent)
+            )
+            mg = int(points) * data["volume_per_point"]["value"] * strength
+            fraction = math.ceil(round(mg / maximum * 100, 6)) / 100
+            assert f"the maximum is {maximum:g} mg" in shown or f"the cap, {cap:g} mg" in shown, shown
+            assert f"that is {mg:g} mg, {fraction:.2f} of the maximum" in shown, shown
+            fractions.append(fraction)
+        assert f"{sum(fractions):.2f}, at or below 1" in shown, shown

@@ -224,7 +224,7 @@ class DoseExample(SphinxDirective):
 def dose_example(data: dict, weight: int, given: list[tuple[str, float, int]]) -> str:
     """The MyST text of a worked example; ``given`` holds (preparation, percent, points)."""
     per_point = data["volume_per_point"]
-    lines, items = [f"**A patient of {weight} kg** (ideal body weight in obesity)."], []
+    lines, items = [f"**Weight for dosing: {weight} kg.**"], []
     for number, (key, percent, points) in enumerate(given, 1):
         agent, prep = doses.preparation(data, key)
         strength = doses.strength(agent, percent)
