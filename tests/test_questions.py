@@ -73,7 +73,7 @@ def test_every_chapter_ends_with_its_summary_and_review_questions(chapter):
     review = page(DOCS / chapter / "review.md")
     assert review.meta["kind"] == "review"
     headings = [b.text() for b in review.blocks if b.part == "heading"]
-    assert headings[:3] == ["Summary and review questions", "Summary", "Review questions"]
+    assert headings[:2] == ["Summary and review questions", "Summary"] and headings[-1] == "Review questions"
     text = (DOCS / chapter / "review.md").read_text()
     summary = text.split("## Summary\n", 1)[1].split("\n## ", 1)[0].strip()
     assert "\n\n" not in summary and "{cite:p}" in summary, "one cited paragraph"
@@ -226,3 +226,25 @@ def test_the_worked_dose_examples_match_the_data_file(site):
             assert f"that is {mg:g} mg, {fraction:.2f} of the maximum" in shown, shown
             fractions.append(fraction)
         assert f"{sum(fractions):.2f}, at or below 1" in shown, shown
+
+
+# -- In a browser: the answer opens from the keyboard ----------------------------------------------------
+
+
+def test_an_answer_opens_from_the_keyboard_and_is_hidden_until_then(browser, served):
+    from test_browser import open_tab, visit
+
+    context, page, _ = open_tab(browser, served)
+    visit(page, f"{served}/safety/review.html")
+    first = page.locator("div.tpi-question").first
+    rationale = first.locator("details.tpi-answer > p").nth(1)
+    assert not rationale.is_visible(), "the answer is hidden until asked"
+    summary = first.locator("details.tpi-answer > summary")
+    assert summary.evaluate("e => e.tabIndex") == 0, "in the tab order by itself"
+    summary.focus()  # where Tab brings the reader
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    assert rationale.is_visible() and first.locator("details.tpi-answer").get_attribute("open") is not None
+    page.keyboard.press("Space")
+    assert not rationale.is_visible(), "and closes again"
+    context.close()
