@@ -292,7 +292,7 @@ def test_the_form_is_labelled_hidden_until_ready_and_announces_its_results(site,
     assert not unlabelled(html)
     assert len(form.select("input, select")) >= 8
     assert form.select_one(".dose-calculator-results")["aria-live"] == "polite"
-    assert "not a dose to give" in form.get_text() and "ideal body weight" in form.get_text()
+    assert "not a dose to give" in form.get_text() and "lower of ideal and lean body weight" in form.get_text()
     assert not re.search(r"\d", form.select_one(".dose-calculator-inputs").get_text(" ")), "no number of its own"
 
 

@@ -33,7 +33,8 @@ counting every point injected, from the same data and arithmetic as the tables \
 ({ref}`maximum-doses-by-weight`, {ref}`mixing-local-anesthetics`); confirm against the label of the \
 preparation in hand ({ref}`maximum-doses`).
 
-**Which weight.** In a patient with obesity, enter ideal body weight for the local anesthetic maximum \
+**Which weight.** In a patient with obesity, enter the lower of ideal and lean body weight for the local \
+anesthetic maximum \
 ({ref}`maximum-doses-by-weight`); the lipid emulsion and resuscitation epinephrine doses of the toxicity \
 card use lean body weight ({ref}`local-anesthetic-toxicity`).
 
