@@ -51,6 +51,7 @@ UNITS = {
     "times",
     "INR",
     "×10⁹/L",
+    "mmol/L",
 }
 PREPARATIONS = ("plain", "with_epinephrine")
 
