@@ -13,7 +13,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from tpi_sphinx import questions
+from tpi_sphinx import doses, questions
 from tpi_sphinx.lint import markdown, numbers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +125,64 @@ def test_the_build_finds_typed_doses_but_not_rendered_ones():
     rendered = nodes.container("", nodes.paragraph("", "", nodes.inline("3 mg/kg", "3 mg/kg", classes=["dose"])))
     assert questions.hand_typed(typed) == ["5 mL", "lidocaine 1%"]
     assert questions.hand_typed(rendered) == []
+
+
+# -- No length cue: the key is not picked out by being the longest option ----------------------------------
+
+KEY_LONGEST_SHARE = 0.5  # a chapter's keys are the strictly longest option in at most half its questions
+KEY_LENGTH_RATIO = 1.5  # and no key is longer than this times its longest distractor
+DATA = yaml.safe_load((DOCS / "data" / "doses.yaml").read_text())
+
+
+def shown(text: str) -> str:
+    """An option as the reader sees it: {dose} rendered from the data file, other roles as their text."""
+
+    def role(match: re.Match) -> str:
+        name, body = match.groups()
+        if name == "dose":
+            return doses.fmt(doses.lookup(DATA, body.strip()))
+        titled = re.fullmatch(r"(.*?)\s*<[^>]*>", body, re.S)
+        return titled.group(1) if titled else body
+
+    return re.sub(r"\{([\w:-]+)\}`([^`]*)`", role, text).replace("*", "")
+
+
+def length_cues(items: list[tuple[list[str], int]]) -> list[str]:
+    """Length cues in a chapter's single-best-answer questions, given as (options, index of the key)."""
+    found, longest = [], 0
+    for number, (given, key) in enumerate(items, 1):
+        lengths = [len(shown(option)) for option in given]
+        distractor = max(length for index, length in enumerate(lengths) if index != key)
+        longest += lengths[key] > distractor
+        if lengths[key] > KEY_LENGTH_RATIO * distractor:
+            found.append(f"question {number}: key {lengths[key]} characters, longest distractor {distractor}")
+    if longest > KEY_LONGEST_SHARE * len(items):
+        found.append(f"the key is the longest option in {longest} of {len(items)} questions")
+    return found
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_test_wise_reader_cannot_pick_the_key_by_its_length(chapter):
+    items = [
+        (options(q), "ABCDE".index(q.options["answer"]))
+        for q in review_questions(chapter)
+        if q.options.get("type", "sba") == "sba"
+    ]
+    assert length_cues(items) == []
+
+
+def test_the_length_check_finds_a_key_picked_out_by_its_length():
+    fair = (["Short one", "A longer distractor here", "The key, of middle size", "Another"], 2)
+    long_key = (["Stop", "Wait", "Stop, withdraw and redirect away from the nerve, or abandon the point", "Go on"], 2)
+    assert length_cues([fair, fair]) == []
+    assert length_cues([fair, long_key]) == ["question 2: key 69 characters, longest distractor 5"]
+    slightly = (["Short one", "A longer one here", "The key, a bit longer", "Tiny"], 2)
+    assert length_cues([fair, slightly, slightly]) == ["the key is the longest option in 2 of 3 questions"]
+    # a dose counts as the reader sees it, not as its path in the data file
+    assert (
+        shown("At most {dose}`last.epinephrine_max_per_kg`")
+        == f"At most {doses.fmt(DATA['last']['epinephrine_max_per_kg'])}"
+    )
 
 
 # -- The site: the answer hidden until asked ----------------------------------------------------------
