@@ -92,6 +92,7 @@ latex_appendices = [  # printed at the back; their site toctrees are wrapped in 
     "resources/checklists/pre-procedure",
     "resources/checklists/time-out",
     "resources/checklists/post-procedure",
+    "resources/checklists/supervised-practice",
     "bibliography",
 ]
 latex_show_pagerefs = True  # "see Maximum doses (page 42)"
