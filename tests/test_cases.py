@@ -5,6 +5,7 @@ linter as on any clinical page (a dose typed by hand fails, inside an answer too
 
 import re
 import shutil
+import zipfile
 from pathlib import Path
 from urllib.parse import urldefrag
 
@@ -158,3 +159,17 @@ def test_the_book_prints_each_answer_after_its_question(plain_book):
     first = CASES[0].read_text(encoding="utf-8")
     question = re.search(r"^## (Step 1: .+)$", first, re.M).group(1)
     assert re.search(re.escape(question) + r".{0,600}Answer", flat), "the first answer follows its question"
+
+
+def test_the_answers_are_closed_in_the_epub_too_without_the_icon_it_rejects(epub_file):
+    """In the EPUB each answer is a closed <details> with its summary; sphinx-design's chevron, an inline SVG
+    that an EPUB would have to declare (EPUBCheck OPF-014, RSC-005), is left out there."""
+    with zipfile.ZipFile(epub_file) as epub:
+        pages = {name: epub.read(name).decode("utf-8") for name in epub.namelist() if "cases/" in name}
+    for case in CASES:
+        page = next(text for name, text in pages.items() if name.endswith(f"cases/{case.stem}.xhtml"))
+        soup = BeautifulSoup(page, "html.parser")
+        answers = soup.select("details.sd-dropdown")
+        assert len(answers) == len(re.findall(r"^## Step", case.read_text(encoding="utf-8"), re.M)), case.name
+        assert all(not a.has_attr("open") and a.find("summary") for a in answers), case.name
+        assert soup.find("svg") is None, case.name
