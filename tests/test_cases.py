@@ -12,10 +12,11 @@ from urllib.parse import urldefrag
 import pytest
 from bs4 import BeautifulSoup
 
-from tpi_sphinx import sources
+from tpi_sphinx import doses, sources
 from tpi_sphinx.lint import lint
 
 CASES = sorted(p for p in (sources.DOCS / "cases").glob("*.md") if p.name != "index.md")
+DATA = doses.load(sources.DOCS / "data" / "doses.yaml")
 NOT_TEACHING = {"glossary.html", "bibliography.html", "genindex.html", "search.html"}  # look-ups, not pages that teach
 
 
@@ -124,6 +125,16 @@ def test_a_step_without_a_link_or_with_a_broken_one_is_found(tmp_path):
     assert results["Step 3: missing page"] == ([], ["../safety/gone.html"])
     assert results["Step 4: missing anchor"] == ([], ["../safety/last.html#nope"])
     assert results["Step 5: good"] == (["../safety/last.html#last-checklist"], [])
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_every_number_a_case_renders_is_the_data(site, case):
+    """Each dose, size or time on a case page is rendered from docs/data/doses.yaml, as the data file has it."""
+    paths = re.findall(r"\{dose\}`([^`]+)`", case.read_text(encoding="utf-8"))
+    assert paths, f"{case.name} renders no number from the data"
+    soup = BeautifulSoup((site.outdir / "cases" / f"{case.stem}.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [span.get_text() for span in soup.select("article span.dose")]
+    assert shown == [doses.fmt(doses.lookup(DATA, path)) for path in paths]
 
 
 def test_case_pages_lint_clean_numbers_included():

@@ -153,6 +153,7 @@ ON_DATA_ONLY = [
     "resources/checklists/pre-procedure",
     "resources/checklists/time-out",
     "resources/checklists/post-procedure",
+    "resources/checklists/supervised-practice",
     "resources/patient-information",
     "safety/last",
 ]

@@ -16,7 +16,14 @@ import conf
 from conftest import ARTIFACTS
 from tpi_sphinx import citations, sources
 
-APPENDICES = ["Glossary", "Pre-procedure checklist", "Time-out checklist", "Post-procedure checklist", "References"]
+APPENDICES = [
+    "Glossary",
+    "Pre-procedure checklist",
+    "Time-out checklist",
+    "Post-procedure checklist",
+    "Skills checklist for supervised practice",
+    "References",
+]
 OVERFULL_LIMIT_PT = 10
 
 
