@@ -129,9 +129,9 @@ def test_a_step_without_a_link_or_with_a_broken_one_is_found(tmp_path):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_every_number_a_case_renders_is_the_data(site, case):
-    """Each dose, size or time on a case page is rendered from docs/data/doses.yaml, as the data file has it."""
+    """Each dose, size or time on a case page is rendered from docs/data/doses.yaml, as the data file has it
+    (a case about a referral may render none)."""
     paths = re.findall(r"\{dose\}`([^`]+)`", case.read_text(encoding="utf-8"))
-    assert paths, f"{case.name} renders no number from the data"
     soup = BeautifulSoup((site.outdir / "cases" / f"{case.stem}.html").read_text(encoding="utf-8"), "html.parser")
     shown = [span.get_text() for span in soup.select("article span.dose")]
     assert shown == [doses.fmt(doses.lookup(DATA, path)) for path in paths]
