@@ -4,6 +4,13 @@ import pytest
 
 from conftest import copy_project, sphinx_build
 
+# A well-formed single-best-answer question; each question fault changes one thing in it.
+QUESTION = (
+    "\n::::{question}\n:answer: B\n\nWhich option?\n\n1. First option\n2. Second option\n3. Third option\n"
+    "4. Fourth option\n\n:::{rationale}\nBecause ({ref}`the card <last-checklist>`) {cite:p}`long2022local`.\n"
+    ":::\n::::\n"
+)
+
 
 def _append(project, relpath, text) -> int:
     """Append ``text`` to a page; return the line number of its first non-blank line."""
@@ -29,6 +36,13 @@ def _new_page(project, relpath, text) -> int:
 
 def _bib_entry(project, text) -> int:
     return _append(project, "docs/references.bib", text)
+
+
+def question_fault(chapter, old, new):
+    """A fault in a review question appended to ``docs/<chapter>/review.md``: QUESTION with ``old``
+    replaced by ``new``."""
+    page = f"docs/{chapter}/review.md"
+    return page, lambda p: _append(p, page, QUESTION.replace(old, new)), "tpi.questions"
 
 
 # Each fault: the file it goes into, how to inject it (returning the line the build must name, or None where
@@ -152,6 +166,11 @@ FAULTS = {
         lambda p: _append(p, "docs/evidence/controversies.md", "\n<script>alert(1)</script>\n"),
         "tpi.rawhtml",
     ),
+    # Review questions (tpi_sphinx.questions): each fault is reported at the question's first line.
+    "question with two keyed answers": question_fault("background", ":answer: B", ":answer: B, C"),
+    "question with three options": question_fault("indications", "4. Fourth option\n", ""),
+    "question whose rationale cites nothing": question_fault("procedure", " {cite:p}`long2022local`", ""),
+    "question with a dose typed by hand": question_fault("safety", "Second option", "Inject 2 mL"),
 }
 
 
