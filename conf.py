@@ -92,6 +92,7 @@ latex_appendices = [  # printed at the back; their site toctrees are wrapped in 
     "resources/checklists/pre-procedure",
     "resources/checklists/time-out",
     "resources/checklists/post-procedure",
+    "resources/checklists/supervised-practice",
     "bibliography",
 ]
 # Pages for the people who build the reference, on the website only (tpi_sphinx/book.py, LeaveOutOfBook).

@@ -153,6 +153,7 @@ ON_DATA_ONLY = [
     "resources/checklists/pre-procedure",
     "resources/checklists/time-out",
     "resources/checklists/post-procedure",
+    "resources/checklists/supervised-practice",
     "resources/patient-information",
     "safety/last",
 ]
@@ -231,3 +232,10 @@ def test_last_table_hand_check_at_70_and_80_kg(site):
 def test_a_printed_maximum_is_never_rounded_up():
     assert doses.ceiling(12.345) == "12.3" and doses.ceiling(12.39) == "12.3" and doses.ceiling(40) == "40"
     assert doses.ceiling(0.1 + 0.2) == "0.3"  # binary noise is not rounded down a step
+
+
+def test_an_angle_is_written_against_its_number():
+    """The entry angle renders as "30°" (no space), and only the data's value is shown."""
+    angle = DATA["technique"]["entry_angle"]
+    assert doses.fmt(angle) == f"{angle['value']}°"
+    assert doses.fmt({"value": 30, "unit": "mm"}) == "30 mm"  # other units keep their space

@@ -21,6 +21,7 @@ APPENDICES = [
     "Pre-procedure checklist",
     "Time-out checklist",
     "Post-procedure checklist",
+    "Skills checklist for supervised practice",
     "Answers to review questions",  # tpi_sphinx.questions, before the references
     "References",
 ]

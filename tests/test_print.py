@@ -24,6 +24,7 @@ CHECKLISTS = [
     "resources/checklists/pre-procedure",
     "resources/checklists/time-out",
     "resources/checklists/post-procedure",
+    "resources/checklists/supervised-practice",
     "resources/quick-reference",  # not a checklist, but held to the same one sheet
 ]
 PAPERS = ["A4", "letter"]

@@ -23,6 +23,7 @@ One module a job:
   and the search ranking.
 - ``glossarytips``: glossary definitions shown on hover, focus or tap, from the glossary itself.
 - ``contentpolicy``: the site's Content-Security-Policy (nothing loads from another origin).
+- ``dropdowns``: the answers of the clinical cases (sphinx-design dropdowns) without the icon the EPUB rejects.
 - ``accessibility``: fixes to the markup of Sphinx, docutils and Furo that axe-core reports (navigation
   captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
 - ``incremental``: work a rebuild skips when it would give the same output (figure numbers from page
@@ -47,6 +48,7 @@ from . import (
     citethis,
     contentpolicy,
     doses,
+    dropdowns,
     evidencegaps,
     frontmatter,
     glossarytips,
@@ -81,6 +83,7 @@ def setup(app: Sphinx) -> dict:
         book,
         contentpolicy,
         accessibility,
+        dropdowns,
         glossarytips,
         rawhtml,
         searchindex,

@@ -52,6 +52,7 @@ UNITS = {
     "INR",
     "×10⁹/L",
     "mmol/L",
+    "°",
 }
 PREPARATIONS = ("plain", "with_epinephrine")
 
@@ -248,7 +249,7 @@ SPELLED = {"min": ("minute", "minutes"), "h": ("hour", "hours"), "days": ("day",
 
 
 def fmt(quantity: dict) -> str:
-    """ "4.5 mg/kg", "2–3 minutes", "1 hour", "22 gauge", "0.5%", "INR 3.0", "20 × 10⁹/L"."""
+    """ "4.5 mg/kg", "2–3 minutes", "1 hour", "22 gauge", "0.5%", "INR 3.0", "20 × 10⁹/L", "30°"."""
     value, unit = quantity["value"], quantity["unit"]
     text = "–".join(number(v) for v in value) if isinstance(value, list) else number(value)
     if unit == "%":
@@ -257,6 +258,8 @@ def fmt(quantity: dict) -> str:
         return "INR " + "–".join(f"{v:.1f}" for v in (value if isinstance(value, list) else [value]))
     if unit == "×10⁹/L":  # a cell count: "20 × 10⁹/L"
         return f"{text} × 10⁹/L"
+    if unit == "°":  # an angle, written against the number: "30°"
+        return f"{text}°"
     if unit in SPELLED:
         return f"{text} {SPELLED[unit][0] if value == 1 else SPELLED[unit][1]}"
     return f"{text} {unit}"

@@ -86,6 +86,9 @@
     if (unit === "×10⁹/L") {
       return text + " × 10⁹/L";
     }
+    if (unit === "°") {
+      return text + "°";
+    }
     if (Object.prototype.hasOwnProperty.call(SPELLED, unit)) {
       return text + " " + SPELLED[unit][value === 1 ? 0 : 1];
     }
