@@ -12,6 +12,7 @@ One module a job:
 - ``evidencegaps``: the ``{evidence-gaps}`` box, and no editing history in clinical text.
 - ``grades``: the ``{sort}`` role for SORT evidence grades.
 - ``citations``: the author-year bibliography style.
+- ``citingpages``: after an edit to references.bib, the pages citing an edited entry are written again.
 - ``citethis``: "Cite this page" on every page and the ``{cite-this-version}`` block, APA and BibTeX.
 - ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
@@ -45,6 +46,7 @@ from . import (
     calculator,
     citations,
     citethis,
+    citingpages,
     contentpolicy,
     doses,
     evidencegaps,
@@ -67,6 +69,7 @@ from . import (
 def setup(app: Sphinx) -> dict:
     for module in (
         citations,
+        citingpages,
         citethis,
         bibliography,
         frontmatter,
