@@ -3,9 +3,10 @@
 
 Each row is measured as a writer meets it, through the Makefile: a clean build into a
 temporary folder (site, PDF, EPUB, and `make versions`, every release and main side by side,
-the sites alone and with their PDFs and EPUBs), a rebuild with nothing changed and after a one-page
-edit and how long `make live` takes to show a saved change in Chromium (scripts/loop_timings.py, in
-a throwaway copy of the sources: the tree is never edited), `make lint` and `make test`.
+the sites alone and with their PDFs and EPUBs), a rebuild with nothing changed, after a one-page
+edit and after an edit to a bibliography entry, and how long `make live` takes to show a saved change
+in Chromium (scripts/loop_timings.py, in a throwaway copy of the sources: the tree is never edited),
+`make lint` and `make test`.
 Times are medians of --repeat N runs,
 with min and max. Then the facts of the clean site: pages, PDF pages, search index size,
 the weight of each page on a first visit in Chromium (every request's body, uncompressed)
@@ -83,13 +84,26 @@ BUDGETS = {
     "page-median-kb": Budget(200, "KB", "< 200 KB"),
     "third-party-bytes": Budget(0, "=", "= 0"),
 }
-TIMED = ("html", "rebuild-nochange", "rebuild-edit", "live", "pdf", "epub", "versions-html", "versions", "lint", "test")
+TIMED = (
+    "html",
+    "rebuild-nochange",
+    "rebuild-edit",
+    "rebuild-bib",
+    "live",
+    "pdf",
+    "epub",
+    "versions-html",
+    "versions",
+    "lint",
+    "test",
+)
 FACTS = ("pages", "pdf-pages", "searchindex-kb", "page-median-kb", "page-max-kb", "third-party-bytes", "search")
 ROWS = TIMED + FACTS
 LABELS = {
     "html": "clean HTML (s)",
     "rebuild-nochange": "no-change rebuild (s)",
     "rebuild-edit": "one-page edit (s)",
+    "rebuild-bib": "bibliography edit (s)",
     "live": "make live latency (s)",
     "pdf": "PDF (s)",
     "epub": "EPUB (s)",
@@ -273,6 +287,7 @@ def measure(root: Path, rows: set[str], repeat: int, say: Callable[[str], None])
     for name, runs in (
         ("rebuild-nochange", loop_timings.no_change_rebuilds),
         ("rebuild-edit", loop_timings.one_page_edits),
+        ("rebuild-bib", loop_timings.bibliography_edits),
         ("live", loop_timings.live_latencies),
     ):
         if name in result:

@@ -19,9 +19,9 @@ class Built:
 @pytest.fixture(scope="module")
 def builds(edited):
     """The reference with 12 synthetic pages (three navigation levels), built with the cache (the first, clean
-    build of test_reproducible's shared copy) and without (its clean build of the edited copy; both strict,
-    so a warning fails them)."""
-    return Built(edited.rebuilt / "html"), Built(edited.clean / "html")
+    build of test_reproducible's shared copy and its rebuilds after the edits) and without (its clean build of
+    the edited copy; all strict, so a warning fails them)."""
+    return Built(edited.retitled / "html"), Built(edited.clean / "html")
 
 
 def test_the_cache_serves_every_page_of_the_sources_and_is_off_when_turned_off(builds, edited):

@@ -107,21 +107,23 @@ class Edited:
     new_page: subprocess.CompletedProcess  # `make new-page` run in the copy before its first build (test_workflow)
     first: Path  # what the first (clean) build left: searchindex.js, bibliography.html, environment.pickle
     written_again: Path  # bibliography.html after `-a`: every page written again from the kept entries
-    rebuilt: Path  # the incremental rebuild after the edits: html/ and doctrees/
-    clean: Path  # a clean build of the edited sources without any of the shortcuts (TPI_FULL_REBUILD=1)
-    # and without the navigation cache (test_navtree; its report of the first build: on-navtree.json beside it)
-    retitled: Path  # then an entry of references.bib retitled (test_bibliography) and rebuilt: html/ and doctrees/
+    rebuilt: Path  # the incremental rebuild after the edits of pages: html/ and doctrees/
+    retitled: Path  # then an entry of references.bib retitled (test_bibliography) and rebuilt, in a copy of
+    # `rebuilt` (file times kept): html/ and doctrees/
+    clean: Path  # a clean build of the sources as edited (pages and bibliography) without any of the shortcuts
+    # (TPI_FULL_REBUILD=1) and without the navigation cache (test_navtree; its report of the first build:
+    # on-navtree.json beside it)
 
 
 def build_edited_copy(folder: Path) -> Edited:
     """One copy of the sources for every test of an incremental rebuild (made once per session by conftest.py's
     shared builds): built clean, each page written again with `-a`, then edited where each test edits it (this
     module: an index entry and a numbered table early in the book; test_search: a sentence on another page;
-    test_pagechanges: a change note), rebuilt incrementally, and the edited sources built clean without the
-    shortcuts, to compare with; then an entry of the bibliography retitled (test_bibliography) and rebuilt, in a
-    copy of the rebuilt site. A page started with `make new-page` (test_workflow) and synthetic pages in
-    three navigation levels (test_navtree: the first build with the navigation cache, the clean one without)
-    are in it from the start."""
+    test_pagechanges: a change note), rebuilt incrementally; then an entry of the bibliography retitled and
+    another's note edited (test_bibliography) and rebuilt, in a copy of the rebuilt site; and the edited sources
+    built clean without the shortcuts, to compare with. A page started with `make new-page` (test_workflow)
+    and synthetic pages in three navigation levels (test_navtree: the first build with the navigation cache,
+    the clean one without) are in it from the start."""
     from test_bibliography import retitle_an_entry
     from test_pagechanges import add_a_change_note
     from test_search import add_a_sentence
@@ -143,26 +145,69 @@ def build_edited_copy(folder: Path) -> Edited:
     add_a_sentence(project)
     add_a_change_note(project)
     _html(project, rebuilt)
-    off = ("-D", "tpi_navigation_cache=0")  # and without the navigation cache (test_navtree)
-    _html(project, folder / "clean", *off, TPI_FULL_REBUILD="1", TPI_NAVTREE_REPORT=str(folder / "off-navtree.json"))
-    retitled = folder / "retitled"  # then an entry of the bibliography edited, and rebuilt in a copy of the build
+    retitled = folder / "retitled"  # then entries of the bibliography edited, and rebuilt in a copy of the build
     for part in ("html", "doctrees"):
         shutil.copytree(rebuilt / part, retitled / part)
     retitle_an_entry(project)
     _html(project, retitled)
-    return Edited(project, new_page, first, written_again, rebuilt, folder / "clean", retitled)
+    off = ("-D", "tpi_navigation_cache=0")  # and without the navigation cache (test_navtree)
+    _html(project, folder / "clean", *off, TPI_FULL_REBUILD="1", TPI_NAVTREE_REPORT=str(folder / "off-navtree.json"))
+    return Edited(project, new_page, first, written_again, rebuilt, retitled, folder / "clean")
+
+
+def _showing(folder: Path, text: str) -> set[str]:
+    """The pages of a built site that show ``text``."""
+    return {str(page.relative_to(folder)) for page in folder.rglob("*.html") if text in page.read_text()}
 
 
 def test_a_rebuild_after_an_edit_gives_the_clean_build_of_the_edited_sources(edited):
     """The edit adds an index entry and a numbered table early in the book: the general index, the search
-    index and the numbers of the tables on later pages change, and the rebuild must show all of it."""
+    index and the numbers of the tables on later pages change, and the rebuild must show all of it. (The
+    clean build is of the sources as edited afterwards too, an entry of the bibliography retitled: the
+    rebuild differs from it where that entry's old title shows, and in the search index, and nowhere else.)"""
+    from test_bibliography import TITLE
+
     assert "zz rebuild test entry" in (edited.clean / "html" / "genindex.html").read_text()
     assert "zz rebuild test entry" in (edited.rebuilt / "html" / "genindex.html").read_text()
-    assert _differing(edited.clean / "html", edited.rebuilt / "html") == []
+    differing = {
+        str(Path(name).relative_to(edited.rebuilt / "html"))
+        for name in _differing(edited.rebuilt / "html", edited.clean / "html")
+    }
+    assert differing == _showing(edited.rebuilt / "html", TITLE) | {"searchindex.js"}
     env = pickle.loads((edited.clean / "doctrees" / "environment.pickle").read_bytes())
     assert not hasattr(env, "tpi_outlines")  # the switch did switch the shortcuts off
     numbers = env.toc_fignumbers
     assert numbers["background/what-is-a-trigger-point-injection"]["table"]["table-rebuild-test"]
+
+
+def test_a_rebuild_after_a_bibliography_edit_gives_the_clean_build(edited):
+    """An entry of references.bib retitled, and another's note (never printed) edited: the rebuild writes the
+    bibliography page, the pages citing the retitled entry (its title shows in their citations' tooltips:
+    tpi_sphinx.citingpages) and the page with footnoted citations (read again whenever the file changes), and
+    no other page: not those citing the other entry, nor the pages listing the pages written. Every page is
+    then the clean build's, the search index included."""
+    from test_bibliography import NOTED_TITLE, TITLE
+
+    before, after = edited.rebuilt / "html", edited.retitled / "html"
+    showing = _showing(before, TITLE)  # the bibliography page and the pages citing the entry
+    assert {"bibliography.html", "safety/last.html", "glossary.html"} < showing
+    docs = edited.project / "docs"
+    footnoted = {str(page.relative_to(docs).with_suffix(".html")) for page in docs.rglob("*.md")}
+    footnoted = {name for name in footnoted if "{footbibliography}" in (docs / name).with_suffix(".md").read_text()}
+    assert footnoted == {"resources/patient-information.html"}
+    written = {
+        str(page.relative_to(after))
+        for page in after.rglob("*.html")
+        if page.stat().st_mtime_ns != (before / page.relative_to(after)).stat().st_mtime_ns
+    }
+    assert written == showing | footnoted
+    noted = _showing(before, NOTED_TITLE) - {"bibliography.html"}  # the pages citing the other entry
+    assert noted and not noted & written
+    assert TITLE in (before / "safety" / "last.html").read_text()
+    last = (after / "safety" / "last.html").read_text()
+    assert TITLE not in last and "a retitled entry" in last  # the tooltip of its citation
+    assert _showing(after, TITLE) == set()
+    assert _differing(edited.clean / "html", after) == []
 
 
 def _times(folder, pages) -> dict[str, int]:

@@ -12,6 +12,7 @@ One module a job:
 - ``evidencegaps``: the ``{evidence-gaps}`` box, and no editing history in clinical text.
 - ``grades``: the ``{sort}`` role for SORT evidence grades.
 - ``citations``: the author-year bibliography style.
+- ``citingpages``: after an edit to references.bib, the pages citing an edited entry are written again.
 - ``citethis``: "Cite this page" on every page and the ``{cite-this-version}`` block, APA and BibTeX.
 - ``bibliography``: bibliography hygiene (identifiers, publisher addresses, no duplicates).
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
@@ -46,6 +47,7 @@ from . import (
     calculator,
     citations,
     citethis,
+    citingpages,
     contentpolicy,
     doses,
     dropdowns,
@@ -69,6 +71,7 @@ from . import (
 def setup(app: Sphinx) -> dict:
     for module in (
         citations,
+        citingpages,
         citethis,
         bibliography,
         frontmatter,

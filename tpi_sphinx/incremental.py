@@ -156,6 +156,8 @@ def keep_unchanged_pages(app: Sphinx) -> None:
 # (``env.files_to_rebuild``), as its title or headings may have changed. What such a page shows of it
 # is its title, its outline (its headings and its own tables of contents) and its section numbers, all
 # in the environment; when none of them changed, the listing pages are not written on its account.
+# Sphinx does the same for a page written again without being read (one citing an edited source:
+# ``citingpages``), whose title, outline and numbers cannot have changed: not on its account either.
 # Furo writes the whole navigation (every page's title, as the tables of contents arrange them) into
 # every page; when a title or a table of contents changed, or a page was added or removed, every page
 # is written again, so that no page keeps an old navigation (Sphinx would write only the listing pages).
@@ -206,15 +208,16 @@ def rewrite_navigation(app: Sphinx, env) -> list[str]:
 
 
 def skip_unchanged_listings(app: Sphinx, builder) -> None:
-    """At the start of writing: the pages read again that others show as before are left out of
-    ``files_to_rebuild`` while Sphinx adds the listing pages, and put back before the pages are written."""
+    """At the start of writing: the pages that others show as before (read again and unchanged there, or not
+    read again) are left out of ``files_to_rebuild`` while Sphinx adds the listing pages, and put back before
+    the pages are written. (A page added or removed changes the navigation: then every page is written.)"""
     env, before = builder.env, getattr(builder, "tpi_listed_before", {})
     if builder.name not in HTML_BUILDERS:
         return
     hidden = {
         name: env.files_to_rebuild.pop(name)
-        for name, listed in before.items()
-        if name in env.files_to_rebuild and _listed(env, name) == listed[0]
+        for name in list(env.files_to_rebuild)
+        if name not in before or _listed(env, name) == before[name][0]
     }
     prepare_writing = builder.prepare_writing
 
