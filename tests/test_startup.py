@@ -5,6 +5,9 @@ site is the same with these as without them: tests/test_reproducible.py (its cle
 TPI_FULL_REBUILD=1, which switches gcfreeze off)."""
 
 import gc
+import json
+import os
+import shutil
 import subprocess
 import sys
 import weakref
@@ -54,6 +57,79 @@ def test_hand_typed_finds_doses_outside_dose_roles():
 
     question = nodes.paragraph("", "", nodes.Text("Give 10 mL, not "), nodes.inline("", "20 mL", classes=["dose"]))
     assert hand_typed(question) == ["10 mL"]
+
+
+NAVIGATION_HTML = (
+    '<ul><li class="toctree-l1 has-children"><a class="reference internal" href="a.html">A</a>'
+    '<ul><li class="toctree-l2"><a class="reference internal" href="a/b.html">B</a></li></ul></li>'
+    '<li class="toctree-l1"><a class="reference internal" href="c.html">C</a></li></ul>'
+)
+FURO_NAVIGATION = f"""
+import sys
+{{imports}}
+print(furo.get_navigation_tree({NAVIGATION_HTML!r}))
+print("bs4" in sys.modules, type(sys.modules["furo.navigation"]).__name__)
+"""
+
+
+def _navigation(imports: str, **environ: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", FURO_NAVIGATION.format(imports=imports)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **environ},
+    )
+    return done.stdout.splitlines()
+
+
+def test_furo_through_lazyfuro_loads_beautifulsoup_on_first_use_and_gives_furos_navigation():
+    imported = "from tpi_sphinx.lazyfuro import furo\nassert 'bs4' not in sys.modules, 'loaded at import'"
+    *tree, loaded = _navigation(imported, TPI_FULL_REBUILD="")
+    *furos, furos_loaded = _navigation("import furo")
+    assert tree == furos and "toctree-checkbox" in "".join(furos)  # Furo's toggles, as Furo adds them
+    assert loaded == furos_loaded == "True module"  # loaded by the first call; Furo's real module in place
+
+
+def test_with_furo_imported_already_or_a_full_rebuild_lazyfuro_changes_nothing():
+    first = "import furo\nfrom tpi_sphinx.lazyfuro import furo\nassert 'bs4' in sys.modules"
+    assert _navigation(first)[-1] == "True module"
+    full = "from tpi_sphinx.lazyfuro import furo\nassert 'bs4' in sys.modules"
+    assert _navigation(full, TPI_FULL_REBUILD="1")[-1] == "True module"
+
+
+REBUILD_REPORTING_MODULES = """
+import json, sys
+import sphinx.cmd.build
+code = sphinx.cmd.build.main(sys.argv[1:])
+with open({report!r}, "w") as out:
+    json.dump(sorted(sys.modules), out)
+sys.exit(code)
+"""
+
+
+def _rebuild_modules(site, folder: Path, *options: str) -> set[str]:
+    """The modules a rebuild of a copy of the site's build loads, as `make html` runs it."""
+    for part, kept in (("html", site.outdir), ("doctrees", site.doctreedir)):
+        if not (folder / part).exists():
+            shutil.copytree(kept, folder / part)
+    report = folder / "modules.json"
+    command = [sys.executable, "-c", REBUILD_REPORTING_MODULES.format(report=str(report))]
+    command += ["-b", "html", "-c", str(ROOT), "-W", "--keep-going", "-n", "-q", *options]
+    command += ["-d", str(folder / "doctrees"), str(ROOT / "docs"), str(folder / "html")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TPI_FULL_REBUILD": ""})
+    assert done.returncode == 0, done.stdout + done.stderr
+    return set(json.loads(report.read_text()))
+
+
+def test_a_rebuild_with_nothing_to_write_loads_neither_beautifulsoup_nor_the_linter(site, tmp_path):
+    loaded = _rebuild_modules(site, tmp_path)
+    assert "sphinx.builders.html" in loaded and "furo" in loaded
+    assert {name for name in loaded if name.split(".")[0] in {"bs4", "soupsieve"}} == set()
+    assert {name for name in loaded if name.startswith("tpi_sphinx.lint")} == set()
+    # the other side: a build that writes the pages builds their navigation with BeautifulSoup
+    assert "bs4" in _rebuild_modules(site, tmp_path, "-a")
 
 
 # -- The garbage collector -----------------------------------------------------------------------------
