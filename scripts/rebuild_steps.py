@@ -7,7 +7,10 @@ outside the output; the same command as the bench's) ``--repeat`` times with not
 ``--repeat`` times after a one-page edit, and prints the median clock time of each step: from starting
 the process to its end, exit included (the interpreter's shutdown is part of what a writer waits for).
 
-    .venv/bin/python scripts/rebuild_steps.py [--repeat 5] [--source OTHER_CHECKOUT]
+    .venv/bin/python scripts/rebuild_steps.py [--repeat 5] [--cpu] [--source OTHER_CHECKOUT]
+
+On a machine shared with other work, ``--cpu`` gives the processor time of the build process instead of
+the clock's (a step that waits for another process, such as git, counts only its own share then).
 
 A measuring tool, not a test: the steps are timed by wrapping Sphinx's own methods in the build process
 (``--child``), which adds nothing measurable.
@@ -16,6 +19,7 @@ A measuring tool, not a test: the steps are timed by wrapping Sphinx's own metho
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,29 +48,30 @@ STEPS = {
 
 def child(argv: list[str]) -> None:
     """The build, its steps timed; writes {step: seconds} as JSON to $REBUILD_STEPS_OUT."""
-    marks = {"child": time.time()}
+    clock = time.process_time if os.environ.get("REBUILD_STEPS_CLOCK") == "cpu" else time.perf_counter
+    marks = {"child": time.time(), "cpu": time.process_time()}
     spent: dict[str, float] = {}
 
     def timed(owner, name: str, step: str) -> None:
         original = getattr(owner, name)
 
         def wrapper(*args, **kwargs):
-            start = time.perf_counter()
+            start = clock()
             try:
                 return original(*args, **kwargs)
             finally:
-                spent[step] = spent.get(step, 0.0) + time.perf_counter() - start
+                spent[step] = spent.get(step, 0.0) + clock() - start
 
         setattr(owner, name, wrapper)
 
-    start = time.perf_counter()
+    start = clock()
     import sphinx.application
     import sphinx.builders
     import sphinx.builders.html
     import sphinx.cmd.build
     import sphinx.config
 
-    spent["import"] = time.perf_counter() - start
+    spent["import"] = clock() - start
     timed(sphinx.config.Config, "read", "conf")
     timed(sphinx.application.Sphinx, "__init__", "init")
     timed(sphinx.application.Sphinx, "_init_env", "env")
@@ -75,9 +80,9 @@ def child(argv: list[str]) -> None:
     timed(sphinx.builders.Builder, "read", "read")
     timed(sphinx.builders.Builder, "write", "write")
     timed(sphinx.builders.html.StandaloneHTMLBuilder, "finish", "finish")
-    start = time.perf_counter()
+    start = clock()
     code = sphinx.cmd.build.main(argv)
-    spent["main"] = time.perf_counter() - start
+    spent["main"] = clock() - start
     steps = {
         "import": spent["import"],
         "conf": spent["conf"],
@@ -90,26 +95,33 @@ def child(argv: list[str]) -> None:
         "finish": spent.get("finish", 0.0),
         "rest": spent["main"] - spent["init"] - spent["build"],
     }
-    marks["end"] = time.time()
+    marks["end"], marks["cpu_end"] = time.time(), time.process_time()
     Path(os.environ["REBUILD_STEPS_OUT"]).write_text(json.dumps({"marks": marks, "steps": steps}))
     sys.exit(code)
 
 
-def one_run(project: Path, out: Path) -> dict[str, float]:
-    """One timed rebuild of ``project``: {step: seconds}, "all" the whole process."""
+def one_run(project: Path, out: Path, cpu: bool = False) -> dict[str, float]:
+    """One timed rebuild of ``project``: {step: seconds}, "all" the whole process; with ``cpu``, processor
+    seconds of the build process instead of the clock's."""
     build = project / "_build"
     command = [str(loop_timings.PYTHON), __file__, "--child", "-b", "html", "-c", ".", *loop_timings.STRICT, "-q"]
     command += ["-d", str(build / "doctrees" / "html"), "docs", str(build / "html")]
-    env = {**loop_timings._environ(project), "REBUILD_STEPS_OUT": str(out)}
-    started = time.time()
+    env = {**loop_timings._environ(project), "REBUILD_STEPS_OUT": str(out), "REBUILD_STEPS_CLOCK": "cpu" * cpu}
+    started, cpu_before = time.time(), _children_cpu()
     subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
-    ended = time.time()
+    ended, cpu_used = time.time(), _children_cpu() - cpu_before
     result = json.loads(out.read_text())
-    steps = result["steps"]
-    steps["start"] = result["marks"]["child"] - started
-    steps["exit"] = ended - result["marks"]["end"]
-    steps["all"] = ended - started
+    steps, marks = result["steps"], result["marks"]
+    if cpu:  # what the process used before its first line, and after its last (its exit)
+        steps["start"], steps["exit"], steps["all"] = marks["cpu"], cpu_used - marks["cpu_end"], cpu_used
+    else:
+        steps["start"], steps["exit"], steps["all"] = marks["child"] - started, ended - marks["end"], ended - started
     return steps
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -119,6 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--source", type=Path, default=ROOT, help="the checkout to measure (default: this one)")
+    parser.add_argument("--cpu", action="store_true", help="processor time, not the clock's (on a busy machine)")
     args = parser.parse_args()
     runs: dict[str, list[dict[str, float]]] = {"no change": [], "one-page edit": []}
     with loop_timings._project(args.source) as project:
@@ -126,12 +139,13 @@ def main() -> None:
         loop_timings._html(project)
         loop_timings._html(project)
         for _ in range(args.repeat):
-            runs["no change"].append(one_run(project, out))
+            runs["no change"].append(one_run(project, out, args.cpu))
         for run in range(args.repeat):
             loop_timings._edit(project / "docs" / loop_timings.EDITED_PAGE, run)
-            runs["one-page edit"].append(one_run(project, out))
-    print(f"{'step (median of ' + str(args.repeat) + ' runs)':<48}" + "".join(f"{kind:>16}" for kind in runs))
-    for step, label in [*STEPS.items(), ("all", "In all (clock)")]:
+            runs["one-page edit"].append(one_run(project, out, args.cpu))
+    what = "processor time" if args.cpu else "clock time"
+    print(f"{what + ', median of ' + str(args.repeat) + ' runs':<48}" + "".join(f"{kind:>16}" for kind in runs))
+    for step, label in [*STEPS.items(), ("all", "In all")]:
         cells = "".join(f"{statistics.median(r[step] for r in rs):>14.3f} s" for rs in runs.values())
         print(f"{label:<48}{cells}")
     print(f"load average: {os.getloadavg()[0]:.1f}")
