@@ -31,6 +31,10 @@ One module a job:
   outlines; the index, search and 404 pages kept when no page is written).
 - ``pageassets``: each page loads only the style sheets and scripts it uses (syntax colours, tabs).
 - ``navtree``: Furo's navigation tree built once per folder per build, not once per page (growth).
+- ``lazyfuro``: Furo imported without BeautifulSoup, which is loaded when a page's navigation is first built
+  (a stand-in for ``furo.navigation``, until Furo imports it lazily itself).
+- ``gcfreeze``: the garbage collector does not trace, again and again and at exit, the objects that live
+  the whole build (a third of a rebuild with nothing to do).
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
 
@@ -53,6 +57,7 @@ from . import (
     dropdowns,
     evidencegaps,
     frontmatter,
+    gcfreeze,
     glossarytips,
     grades,
     incremental,
@@ -94,6 +99,7 @@ def setup(app: Sphinx) -> dict:
         incremental,
         navtree,
         pageassets,
+        gcfreeze,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
