@@ -77,9 +77,19 @@ def svg_problems(text: str, data: dict) -> list[str]:
                 continue
             if doses.fmt(quantity) not in label:
                 found.append(f"label {label!r} does not show {path} as the data file gives it: {doses.fmt(quantity)!r}")
-        elif DIGIT.search(label) and not element.get("data-typed") and not _inside_dose(element, root):
+        elif DIGIT.search(_typed_text(element)) and not element.get("data-typed") and not _inside_dose(element, root):
             found.append(f"label {label!r} has a number typed by hand: use data-dose, or data-typed with the reason")
     return found
+
+
+def _typed_text(element: ElementTree.Element) -> str:
+    """The text of an element without the parts that a ``data-dose`` child renders."""
+    parts = [element.text or ""]
+    for child in element:
+        if not child.get("data-dose"):
+            parts.append(_typed_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _inside_dose(element: ElementTree.Element, root: ElementTree.Element) -> bool:
@@ -94,7 +104,7 @@ def drawings(confdir: Path) -> list[Path]:
 def check_drawings(app: Sphinx) -> None:
     for path in drawings(Path(app.confdir)):
         for problem in svg_problems(path.read_text(encoding="utf-8"), app.tpi_doses):
-            logger.warning(f"{problem}", location=str(path), type="tpi", subtype="figures")
+            logger.warning(f"{path.relative_to(app.confdir)}: {problem}", type="tpi", subtype="figures")
 
 
 # -- Flowcharts (Graphviz) ---------------------------------------------------------
