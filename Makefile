@@ -57,7 +57,7 @@ live: $(VENV)/.installed graphics  ## Preview at http://127.0.0.1:8000 with live
 pdf: $(VENV)/.installed tex graphics  ## Build the PDF book into _build/pdf (XeLaTeX)
 	$(SPHINX) -b latex -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/latex
 	$(MAKE) -C $(BUILD)/latex all-pdf LATEXMKOPTS="-silent" LATEXOPTS="-interaction=nonstopmode -halt-on-error"
-	@mkdir -p $(BUILD)/pdf && cp $(BUILD)/latex/*.pdf $(BUILD)/pdf/
+	@mkdir -p $(BUILD)/pdf && cp $(BUILD)/latex/tpi-reference-*.pdf $(BUILD)/pdf/  # the book, not the figures drawn beside it
 	@echo "PDF built: $$(ls $(abspath $(BUILD))/pdf/*.pdf)"
 
 epub: $(VENV)/.installed graphics  ## Build the EPUB into _build/epub
