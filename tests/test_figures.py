@@ -14,7 +14,9 @@ from tpi_sphinx import doses, figures, sources
 
 FIGURES = sources.DOCS / "figures"
 DATA = doses.load(sources.ROOT / doses.DATA_FILE)
-BLOCK = re.compile(r"^(?P<indent> *)```\{(?P<kind>figure|flowchart)\} (?P<path>\S+)\n(?P<body>.*?)^(?P=indent)```$", re.S | re.M)
+BLOCK = re.compile(
+    r"^(?P<indent> *)```\{(?P<kind>figure|flowchart)\} (?P<path>\S+)\n(?P<body>.*?)^(?P=indent)```$", re.S | re.M
+)
 OPTION = re.compile(r"^ *:(\w+): *(.*)$", re.M)
 
 
@@ -94,8 +96,14 @@ SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
     "svg, problem",
     [
         (f"{SVG_HEAD}<desc>d</desc></svg>", "no <title>"),
-        (f'{SVG_HEAD}<title>t</title><desc>d</desc><text data-dose="technique.entry_from_point">1–3 cm</text></svg>', "1–2 cm"),
-        (f'{SVG_HEAD}<title>t</title><desc>d</desc><text data-dose="technique.nowhere">1 cm</text></svg>', "no such quantity"),
+        (
+            f'{SVG_HEAD}<title>t</title><desc>d</desc><text data-dose="technique.entry_from_point">1–3 cm</text></svg>',
+            "1–2 cm",
+        ),
+        (
+            f'{SVG_HEAD}<title>t</title><desc>d</desc><text data-dose="technique.nowhere">1 cm</text></svg>',
+            "no such quantity",
+        ),
         (f"{SVG_HEAD}<title>t</title><desc>d</desc><text>Needle 38 mm</text></svg>", "typed by hand"),
         ('<svg xmlns="http://www.w3.org/2000/svg"><title>t</title><desc>d</desc></svg>', "no viewBox"),
     ],
@@ -175,7 +183,11 @@ def test_every_figure_is_on_its_page_of_the_website_with_alt_text_and_a_numbered
         name = block["options"]["name"]
         figure = re.search(rf'<figure[^>]*id="{name}".*?</figure>', html, re.S)
         assert figure, name
-        img = re.search(r'<img[^>]*alt="([^"]{60,})"[^>]*src="([^"]+\.svg)"|<img[^>]*src="([^"]+\.svg)"[^>]*alt="([^"]{60,})"', figure[0])
+        img = re.search(
+            r'<img[^>]*alt="([^"]{60,})"[^>]*src="([^"]+\.svg)"'
+            r'|<img[^>]*src="([^"]+\.svg)"[^>]*alt="([^"]{60,})"',
+            figure[0],
+        )
         assert img, name
         src = img[2] or img[3]
         assert (site.outdir / sources.docname(block["page"])).parent.joinpath(src).resolve().is_file()
@@ -216,7 +228,7 @@ def test_every_figure_is_in_the_pdf_book_with_its_caption(plain_book):
     for block in FOUND:
         assert re.search(r"\\label\{\\detokenize\{[^}]*:" + re.escape(block["options"]["name"]) + r"\}\}", tex)
         first_words = " ".join(re.sub(r"\{[^}]+\}`[^`]*`|[*_]", "", block["caption"]).split()[:4])
-        assert f"Fig. " in text or "Figure " in text
+        assert "Fig. " in text or "Figure " in text
         assert first_words in text, first_words
     # The LAST flowchart is drawn into the book with the data file's numbers.
     assert doses.fmt(doses.lookup(DATA, "lipid_emulsion.bolus_per_kg")) in text
