@@ -48,6 +48,7 @@ def test_the_reference_has_twelve_to_fifteen_figures():
 def test_each_figure_has_alt_text_a_cited_caption_and_is_referred_to(block):
     options, text = block["options"], block["page"].read_text(encoding="utf-8")
     assert len(options.get("alt", "")) > 60, "alt text must describe what the figure shows"
+    assert not re.search(r"\d", options["alt"]), "a number in alt text is typed by hand: the labels carry it"
     assert block["caption"] and "{cite:p}`" in block["caption"]
     assert options["name"].startswith("fig-")
     assert f"{{numref}}`{options['name']}`" in text, "the page's text must refer to the figure by number"
@@ -96,6 +97,7 @@ SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
     "svg, problem",
     [
         (f"{SVG_HEAD}<desc>d</desc></svg>", "no <title>"),
+        (f"{SVG_HEAD}<title>t</title><desc>A 30 mm needle</desc></svg>", "<desc> has a number"),
         (
             f'{SVG_HEAD}<title>t</title><desc>d</desc><text data-dose="technique.entry_from_point">1–3 cm</text></svg>',
             "1–2 cm",

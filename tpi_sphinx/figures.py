@@ -62,6 +62,8 @@ def svg_problems(text: str, data: dict) -> list[str]:
         element = root.find(SVG + tag)
         if element is None or not _text(element):
             found.append(f"no <{tag}> (screen readers and the EPUB read it)")
+        elif element is not None and DIGIT.search(_text(element)):
+            found.append(f"<{tag}> has a number typed by hand: describe it in words (the labels carry the numbers)")
     if children[:2] != [SVG + "title", SVG + "desc"]:
         found.append("<title> and <desc> must be the first two elements")
     if not root.get("viewBox"):
@@ -164,6 +166,8 @@ def figure_problems(figure: nodes.figure) -> list[str]:
     found = []
     if not _alt(figure):
         found.append("figure without alt text (:alt:)")
+    elif DIGIT.search(_alt(figure)):
+        found.append("alt text with a number typed by hand: describe it in words (the labels carry the numbers)")
     caption = next(iter(figure.findall(nodes.caption)), None)
     if caption is None or not caption.astext().strip():
         found.append("figure without a caption")
