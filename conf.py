@@ -94,6 +94,8 @@ latex_appendices = [  # printed at the back; their site toctrees are wrapped in 
     "resources/checklists/post-procedure",
     "bibliography",
 ]
+# Pages for the people who build the reference, on the website only (tpi_sphinx/book.py, LeaveOutOfBook).
+tpi_book_leaves_out = ["about/contributing", "about/releasing", "about/performance"]
 latex_show_pagerefs = True  # "see Maximum doses (page 42)"
 latex_show_urls = "footnote"  # web addresses visible in print
 latex_table_style = ["booktabs", "colorrows"]
@@ -102,9 +104,10 @@ latex_elements = {
     "pointsize": "11pt",
     "geometry": r"\usepackage[headheight=14pt]{geometry}",  # room for the running head
     "maketitle": r"\input{titlepage.tex.txt}",
-    "printindex": r"\footnotesize\raggedright\printindex",
+    "printindex": r"\small\raggedright\printindex",
     "preamble": rf"""
 \newcommand\tpirelease{{{release}}}
+\newcommand\tpishorttitle{{{short_title}}}  % the running head
 \newcommand\tpireleaseline{{{release_line}}}
 \newcommand\tpilicense{{{content_license}}}
 \newcommand\tpilicenseurl{{{content_license_url}}}
@@ -123,6 +126,12 @@ latex_elements = {
     "sphinxsetup": ",".join(
         [
             "TableRowColorOdd={gray}{0.96}",
+            # The measure: a 118 mm line of 11 pt text holds about 72 characters, at most about 86 (tpi.sty).
+            "hmargin={36mm,56mm}",
+            "vmargin={25mm,30mm}",
+            # A long line of a literal block (the procedure-note template) goes on indented, without wrap marks.
+            r"verbatimcontinued={\makebox[2\fontcharwd\font`\x][r]{}}",
+            "verbatimvisiblespace={}",
             # Admonitions stay distinguishable in greyscale print: width and shade differ.
             "div.note_border-width=0.8pt",
             "div.note_background-TeXcolor={gray}{0.94}",

@@ -1,5 +1,6 @@
 """Shared fixtures: one strict build of the site, the PDF books, the EPUB and the versioned site per
-test session, and throwaway copies of the sources for tests that inject faults.
+test session, one copy of the sources with every injected fault, one copy built, edited and rebuilt for
+the tests of incremental builds, and throwaway copies of the sources for the other tests that edit them.
 
 The suite runs on every core (pytest-xdist, `-n auto` in pytest.ini). Each big build is made once per
 session however many workers need it: the first worker to need it claims it, builds it in a background
@@ -170,6 +171,19 @@ def faulty_build(shared):
     return shared.get("faulty")
 
 
+def build_edited(folder: Path):
+    from test_reproducible import build_edited_copy  # the edits and the comparisons live there
+
+    return build_edited_copy(folder)
+
+
+@pytest.fixture(scope="session")
+def edited(shared):
+    """One copy of the sources built clean, edited where test_reproducible, test_search, test_pagechanges and
+    test_bibliography edit it, rebuilt incrementally, and built clean again without shortcuts (test_reproducible)."""
+    return shared.get("edited")
+
+
 def build_versioned(folder: Path) -> Path:
     from test_versions import build_history_and_versions  # the repository and its helpers live there
 
@@ -184,6 +198,7 @@ BUILDS: dict[str, tuple[Callable[[Path], object], set[str]]] = {
     "grown_book": (build_grown_book, {"grown_book", "book"}),
     "epub": (build_epub, {"epub_file"}),
     "faulty": (build_faulty, {"faulty_build"}),
+    "edited": (build_edited, {"edited"}),
     "versioned": (build_versioned, {"history", "versioned"}),
 }
 WAIT_LIMIT_S = 3600  # a build that another worker never finishes fails the tests that need it

@@ -4,6 +4,13 @@ import pytest
 
 from conftest import copy_project, sphinx_build
 
+# A well-formed single-best-answer question; each question fault changes one thing in it.
+QUESTION = (
+    "\n::::{question}\n:answer: B\n\nWhich option?\n\n1. First option\n2. Second option\n3. Third option\n"
+    "4. Fourth option\n\n:::{rationale}\nBecause ({ref}`the card <last-checklist>`) {cite:p}`long2022local`.\n"
+    ":::\n::::\n"
+)
+
 
 def _append(project, relpath, text) -> int:
     """Append ``text`` to a page; return the line number of its first non-blank line."""
@@ -151,6 +158,27 @@ FAULTS = {
         "docs/evidence/controversies.md",
         lambda p: _append(p, "docs/evidence/controversies.md", "\n<script>alert(1)</script>\n"),
         "tpi.rawhtml",
+    ),
+    # Review questions (tpi_sphinx.questions): each fault is reported at the question's first line.
+    "question with two keyed answers": (
+        "docs/background/review.md",
+        lambda p: _append(p, "docs/background/review.md", QUESTION.replace(":answer: B", ":answer: B, C")),
+        "tpi.questions",
+    ),
+    "question with three options": (
+        "docs/indications/review.md",
+        lambda p: _append(p, "docs/indications/review.md", QUESTION.replace("4. Fourth option\n", "")),
+        "tpi.questions",
+    ),
+    "question whose rationale cites nothing": (
+        "docs/procedure/review.md",
+        lambda p: _append(p, "docs/procedure/review.md", QUESTION.replace(" {cite:p}`long2022local`", "")),
+        "tpi.questions",
+    ),
+    "question with a dose typed by hand": (
+        "docs/safety/review.md",
+        lambda p: _append(p, "docs/safety/review.md", QUESTION.replace("Second option", "Inject 2 mL")),
+        "tpi.questions",
     ),
 }
 

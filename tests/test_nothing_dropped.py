@@ -1,13 +1,16 @@
 """Nothing a writer types is silently dropped: every heading, paragraph, list item and
 table cell of every source page appears in the built HTML page and in the LaTeX
-source of the book (content a page marks as web-only or print-only excepted)."""
+source of the book (content a page marks as web-only or print-only excepted, and what
+the book leaves out or rewords on purpose: tpi_sphinx.book)."""
 
+import functools
 import re
+import runpy
 
 import pytest
 from bs4 import BeautifulSoup
 
-from tpi_sphinx import sources
+from tpi_sphinx import book, sources
 
 SKIPPED_BLOCKS = {"toctree", "only", "code-block", "code", "dose-table", "bibliography", "raw", "math"}
 FENCE = re.compile(r"^\s*(`{3,}|:{3,})\s*(?:\{([\w:-]+)\})?")
@@ -21,6 +24,35 @@ def plain(line: str) -> str:
     line = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)  # [text](address)
     line = re.sub(r"\*{1,2}([^*]+)\*{1,2}", r"\1", line)  # emphasis
     return re.sub(r"\s+", " ", line)
+
+
+@functools.cache
+def book_leaves_out() -> set[str]:
+    """The pages left out of the book, as conf.py names them (``tpi_book_leaves_out``)."""
+    return set(runpy.run_path(str(sources.ROOT / "conf.py"))["tpi_book_leaves_out"])
+
+
+def in_print(run: str) -> str:
+    """A run of words as the book prints it: "this page" reads "this section" (book.BookWording), except
+    in emphasis (the site's *Cite this page* box), so a run may appear either way."""
+    run = re.sub(r"\bon this page\b", "in this section", run)
+    return re.sub(r"\b([Tt])his page\b", r"\1his section", run)
+
+
+def web_only_lines(page) -> set[int]:
+    """Line numbers of the sections the book drops (book.WEB_ONLY_SECTIONS: "## Related pages" to the
+    next heading of the same or a higher level)."""
+    lines, dropping, level = set(), False, 0
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        heading = re.match(r"(#+) (.*)", line)
+        if heading:
+            dropping = heading.group(2).strip() in book.WEB_ONLY_SECTIONS or (
+                dropping and len(heading.group(1)) > level
+            )
+            level = len(heading.group(1)) if heading.group(2).strip() in book.WEB_ONLY_SECTIONS else level
+        if dropping:
+            lines.add(number)
+    return lines
 
 
 def authored_runs(page) -> list[tuple[int, str]]:
@@ -76,7 +108,13 @@ def test_every_line_of_text_is_in_the_html_and_the_latex(page, site, latex_text)
     article = BeautifulSoup((site.outdir / f"{name}.html").read_text(encoding="utf-8"), "html.parser").article
     html_text = normalized(article.get_text(" "))
     missing_html = [f"docs/{name}.md:{n}: {run}" for n, run in authored_runs(page) if run not in html_text]
-    missing_latex = [f"docs/{name}.md:{n}: {run}" for n, run in authored_runs(page) if run not in latex_text]
+    printed = [] if name in book_leaves_out() else authored_runs(page)
+    web_only = web_only_lines(page)
+    missing_latex = [
+        f"docs/{name}.md:{n}: {run}"
+        for n, run in printed
+        if n not in web_only and run not in latex_text and in_print(run) not in latex_text
+    ]
     assert missing_html == [], "not in the HTML"
     assert missing_latex == [], "not in the LaTeX"
 
@@ -95,3 +133,12 @@ def test_a_dropped_line_is_found(tmp_path):
     assert "written by the writer" in latex_words(
         r"\sphinxAtStartPar This line of text is \sphinxstyleemphasis{written by the} writer"
     )
+
+
+def test_only_the_related_pages_section_is_excused_from_print(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Title\n\nText.\n\n## Related pages\n\n- a link\n\n### Inside\n\nmore\n\n## Next section\n\nkept\n"
+    )
+    assert web_only_lines(page) == set(range(5, 13))
+    assert in_print("see the table on this page for it") == "see the table in this section for it"

@@ -1,12 +1,7 @@
 """Clinically significant changes are marked where they happen (versionadded, versionchanged) and all
 listed on the versions page, each linking to its page (tpi_sphinx/pagechanges.py)."""
 
-import subprocess
-import sys
-
 from bs4 import BeautifulSoup
-
-from conftest import ROOT
 
 
 def soup(site, page: str) -> BeautifulSoup:
@@ -42,15 +37,18 @@ def test_the_versions_page_lists_every_note_with_a_link_to_its_page(site):
     assert listing.select_one("p.rubric").get_text() == "Version 0.2.0"
 
 
-def test_a_new_note_on_any_page_reaches_the_list_on_an_incremental_build(project_copy, tmp_path):
-    out, doctrees = tmp_path / "html", tmp_path / "doctrees"
-    build = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project_copy), "-q", "-d", str(doctrees)]
-    subprocess.run([*build, str(project_copy / "docs"), str(out)], check=True, capture_output=True, cwd=ROOT)
-    page = project_copy / "docs" / "rehabilitation" / "aftercare.md"
+def add_a_change_note(project) -> None:
+    """A change note on a page (test_reproducible's shared edited copy)."""
+    page = project / "docs" / "rehabilitation" / "aftercare.md"
     page.write_text(
         page.read_text(encoding="utf-8") + "\n:::{versionadded} 0.2.0\nA note added for the test.\n:::\n",
         encoding="utf-8",
     )
-    subprocess.run([*build, str(project_copy / "docs"), str(out)], check=True, capture_output=True, cwd=ROOT)
-    listing = BeautifulSoup((out / "about" / "versions.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def test_a_new_note_on_any_page_reaches_the_list_on_an_incremental_build(edited):
+    """test_reproducible's shared copy: the note added to a page after the first build, rebuilt incrementally."""
+    listing = BeautifulSoup(
+        (edited.rebuilt / "html" / "about" / "versions.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert "A note added for the test." in listing.select_one("#change-notes-on-the-pages").get_text()

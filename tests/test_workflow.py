@@ -8,7 +8,7 @@ import sys
 
 import yaml
 
-from conftest import ROOT, copy_project, sphinx_build
+from conftest import ROOT, copy_project
 
 GITHUB = ROOT / ".github"
 
@@ -88,23 +88,18 @@ def test_dependencies_and_actions_are_updated():
     assert ecosystems == {"pip", "github-actions"}
 
 
-def test_new_page_starts_a_page_that_passes_lint_and_the_strict_build(tmp_path):
-    project = copy_project(tmp_path / "project")
-    made = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "new_page.py"),
-            "safety",
-            "nerve-injury",
-            "--title",
-            "Nerve injury",
-            "--docs",
-            str(project / "docs"),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert made.returncode == 0, made.stderr
+def start_a_new_page(project) -> subprocess.CompletedProcess:
+    """`make new-page` in a copy of the sources (test_reproducible's shared edited copy, before its first build)."""
+    command = [sys.executable, str(ROOT / "scripts" / "new_page.py"), "safety", "nerve-injury"]
+    command += ["--title", "Nerve injury", "--docs", str(project / "docs")]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_new_page_starts_a_page_that_passes_lint_and_the_strict_build(edited):
+    """test_reproducible's shared copy: the page was started before the copy's first build, which is strict
+    (-W: a warning fails it, and every test of the copy with it)."""
+    assert edited.new_page.returncode == 0, edited.new_page.stderr
+    project = edited.project
     page = project / "docs" / "safety" / "nerve-injury.md"
     assert "nerve-injury" in (project / "docs" / "safety" / "index.md").read_text()
     assert {
@@ -122,12 +117,8 @@ def test_new_page_starts_a_page_that_passes_lint_and_the_strict_build(tmp_path):
         text=True,
     )
     assert lint.returncode == 0, lint.stdout
-    build = sphinx_build(project, tmp_path / "html")
-    assert build.warnings == [], build.warnings
-    assert (
-        "Outline: being written, not for clinical use"
-        in (tmp_path / "html" / "safety" / "nerve-injury.html").read_text()
-    )
+    built = (edited.rebuilt / "html" / "safety" / "nerve-injury.html").read_text()
+    assert "Outline: being written, not for clinical use" in built
 
 
 def test_new_page_refuses_an_unknown_section_and_a_bad_name(tmp_path):

@@ -7,6 +7,8 @@ One module a job:
 - ``pagehistory``: each page's last change (from git) and a "review due" notice past the review interval.
 - ``release``: the version, from ``releases.toml`` and git; ``changelog``: no data-file change unannounced.
 - ``keypoints``: the ``{key-points}`` box that opens every clinical page, and the ``{action-card}``.
+- ``questions``: the study apparatus: ``{learning-objectives}`` and review ``{question}``s, answers hidden
+  on the site and printed in an appendix of the book.
 - ``evidencegaps``: the ``{evidence-gaps}`` box, and no editing history in clinical text.
 - ``grades``: the ``{sort}`` role for SORT evidence grades.
 - ``citations``: the author-year bibliography style.
@@ -58,6 +60,7 @@ from . import (
     pageassets,
     pagechanges,
     pagehistory,
+    questions,
     rawhtml,
     searchindex,
     searchterms,
@@ -73,6 +76,7 @@ def setup(app: Sphinx) -> dict:
         pagehistory,
         pagechanges,
         keypoints,
+        questions,
         evidencegaps,
         grades,
         doses,

@@ -29,13 +29,20 @@ columns of sentences share the remaining width. The cells are set ragged-right
 narrow column.
 """
 
+import re
+
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import OnlyNodeTransform, SphinxPostTransform
+
+from . import frontmatter
 
 AVERAGE_CAP = 40  # characters; beyond this a column of sentences is "wide"
 WORD_SLACK = 1.2  # a word needs a little more than its letters (bold headers, wide letters)
 PADDING = 3  # characters' worth of space between columns, taken from each column's share
+MEASURE = 71  # characters in a line of body text (the measure: docs/_latex/tpi.sty, conf.py)
+CELL_PADDING = 2.5  # characters' worth of space between two columns of the book (2 \tabcolsep)
 
 # Containers that LaTeX draws as boxes: a longtable cannot break inside them.
 BOXED = (nodes.Admonition, nodes.table, nodes.topic, nodes.sidebar, nodes.footnote)
@@ -50,6 +57,36 @@ def column_weights(rows: list[list[str]]) -> list[int]:
         average = sum(len(cell) for cell in cells) / len(cells)
         weights.append(round(PADDING + max(longest_word * WORD_SLACK, min(average, AVERAGE_CAP))))
     return weights
+
+
+def fit_longest_words(weights: list[int], rows: list[list[str]]) -> list[int]:
+    """Widths (percentages) in which each column holds its longest word on a line of MEASURE characters,
+    given or computed widths otherwise kept in proportion: the share a narrow column gains is taken from
+    the others."""
+    columns = list(zip(*rows, strict=False))
+    floors = [
+        (CELL_PADDING + max((len(word) for cell in cells for word in _words(cell)), default=1)) / MEASURE
+        for cells in columns
+    ]
+    total = sum(weights)
+    shares = [weight / total for weight in weights]
+    if sum(floors) >= 1:  # no widths hold every word: the longest words set the proportions
+        return [round(100 * floor / sum(floors)) for floor in floors]
+    if all(share >= floor for share, floor in zip(shares, floors, strict=True)):
+        return [round(100 * share) for share in shares]
+    raised = [max(share, floor) for share, floor in zip(shares, floors, strict=True)]
+    free = [share for share, floor in zip(shares, floors, strict=True) if share > floor]
+    excess = sum(raised) - 1  # taken from the columns above their floor, in proportion to their width
+    return [
+        round(100 * (share - excess * share / sum(free) if share > floor else floor))
+        for share, floor in zip(shares, floors, strict=True)
+    ]
+
+
+def _words(text: str) -> list[str]:
+    """The pieces of a cell's text that cannot break: a space, hyphen or slash is a break point (a no-break
+    space, as between the parts of a surname, is not)."""
+    return [word for word in re.split(r"[ \t\n/]+|(?<=[-\u2010-\u2014])", text) if word]
 
 
 def _rows(tgroup: nodes.tgroup) -> list[list[str]] | None:
@@ -105,8 +142,9 @@ class ActionCardPage(SphinxPostTransform):
             if "action-card-block" in block["classes"]:
                 if isinstance(block.parent, nodes.section):
                     _new_page_before(self.document, block.parent)
-                # a size smaller, as in print from the site, so that the whole card fits its page
-                block.parent.insert(block.parent.index(block), nodes.raw("", "\\begingroup\\small\n", format="latex"))
+                # smaller type, as in print from the site, so that the whole card fits its page at the book's measure
+                small = nodes.raw("", "\\begingroup\\footnotesize\n", format="latex")
+                block.parent.insert(block.parent.index(block), small)
                 block.parent.insert(block.parent.index(block) + 1, nodes.raw("", "\\endgroup\n", format="latex"))
                 block.parent.insert(block.parent.index(block) + 2, _clearpage())
 
@@ -132,15 +170,19 @@ class BreakableTables(SphinxPostTransform):
             if any(isinstance(parent, BOXED) for parent in _ancestors(table)):
                 continue
             table["classes"].append("longtable")
-            if "colwidths-given" in table["classes"]:
-                continue
             tgroup = next(table.findall(nodes.tgroup))
             rows = _rows(tgroup)
             if rows is None:
                 continue
-            for colspec, weight in zip(tgroup.findall(nodes.colspec), column_weights(rows), strict=False):
+            colspecs = list(tgroup.findall(nodes.colspec))
+            if "colwidths-given" in table["classes"]:
+                weights = [colspec["colwidth"] for colspec in colspecs]
+            else:
+                weights = column_weights(rows)
+            for colspec, weight in zip(colspecs, fit_longest_words(weights, rows), strict=False):
                 colspec["colwidth"] = weight
-            table["classes"].append("colwidths-given")
+            if "colwidths-given" not in table["classes"]:
+                table["classes"].append("colwidths-given")
 
 
 def _ancestors(node: nodes.Node):
@@ -150,9 +192,328 @@ def _ancestors(node: nodes.Node):
         node = node.parent
 
 
+# -- Make-up for reading (issue 15) ------------------------------------------------------------------
+
+KEEP_WHOLE = ("key-points", "evidence-gaps")  # boxes printed whole, never split across pages
+LITERAL_KEEP_LINES = 45  # a literal block up to this many lines is printed whole too
+WEB_ONLY_SECTIONS = ("Related pages",)  # the site's navigation lists; the book has its contents and index
+PUBMED = "https://pubmed.ncbi.nlm.nih.gov/"
+DOI = "https://doi.org/"
+
+
+def _documents(tree: nodes.Element):
+    """(docname, node) for each page of the site inlined into the book: the pages of the toctrees
+    (``start_of_file``) and the appendices (documents of their own)."""
+    for node in tree.findall(lambda n: isinstance(n, (addnodes.start_of_file, nodes.document))):
+        if node.get("docname"):
+            yield node["docname"], node
+
+
+class LeaveOutOfBook(SphinxPostTransform):
+    """The pages for the people who build the reference (``tpi_book_leaves_out`` in conf.py: contributing,
+    releasing, performance) are on the website only: repository paths, make commands and MyST syntax are no
+    reading for a student. A reference to such a page prints as its text and "(on the website)"."""
+
+    default_priority = 15  # after the references are resolved, before AppendixPageRefs
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        left_out = set(self.config.tpi_book_leaves_out)
+        for docname, node in list(_documents(self.document)):
+            if docname in left_out and isinstance(node, addnodes.start_of_file):
+                node.parent.remove(node)
+        for ref in list(self.document.findall(nodes.reference)):
+            uri = ref.get("refuri", "")
+            if uri.startswith("%") and uri[1:].split("#")[0] in left_out:
+                ref.replace_self(nodes.inline("", "", *ref.children, nodes.Text(" (on the website)")))
+
+
+class WebOnlySections(SphinxPostTransform):
+    """The "Related pages" list that ends a page of the site (a section, or a rubric and its list) is
+    left out of the book. Labels at its end (those of the next page's heading) are kept."""
+
+    default_priority = 15
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for section in list(self.document.findall(nodes.section)):
+            title = section.next_node(nodes.title)
+            if title is None or title.parent is not section or title.astext() not in WEB_ONLY_SECTIONS:
+                continue
+            labels = [child for child in section.children if isinstance(child, nodes.target)]
+            parent = section.parent
+            at = parent.index(section)
+            parent.remove(section)
+            for offset, label in enumerate(labels):
+                section.remove(label)
+                parent.insert(at + offset, label)
+        for rubric in list(self.document.findall(nodes.rubric)):  # a heading that is not a section
+            if rubric.astext() in WEB_ONLY_SECTIONS:
+                following = rubric.parent.children[rubric.parent.index(rubric) + 1 :][:1]
+                if following and isinstance(following[0], nodes.bullet_list):
+                    rubric.parent.remove(following[0])
+                rubric.parent.remove(rubric)
+
+
+class ReviewLines(SphinxPostTransform):
+    """Under the title of each page of the site, the book prints what the site prints at its top: when its
+    sources were checked (or when it was updated) and its clinical sign-off (frontmatter.review_line).
+    On a page that opens with an emergency card, the line follows the card's sheet."""
+
+    default_priority = 401  # after ActionCardPage
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for docname, node in _documents(self.document):
+            line = frontmatter.review_line(self.env.metadata.get(docname, {}))
+            section = node.next_node(nodes.section)
+            if line is None or docname == self.config.root_doc or section is None:
+                continue
+            text = " · ".join(part for part in (line["checked"], line["sign_off"]) if part)
+            at = section.index(section.next_node(nodes.title)) + 1
+            body = [c for c in section.children[at:] if not isinstance(c, (nodes.target, addnodes.index, nodes.raw))]
+            if body and isinstance(body[0], nodes.container) and "action-card-block" in body[0]["classes"]:
+                # an emergency card fills its page: the line goes under it, after its page break (ActionCardPage)
+                at = section.index(body[0]) + 1
+                while at < len(section) and isinstance(section[at], nodes.raw):
+                    at += 1
+            section.insert(at, _raw(rf"\tpireviewline{{{_latex_text(text)}}}"))
+
+
+def _latex_text(text: str) -> str:
+    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+
+
+class KeepWhole(SphinxPostTransform):
+    """Key-points and evidence-gaps boxes, and short literal blocks (the procedure-note template), print
+    whole: docs/_latex/tpi.sty sets each as one unbreakable box, and a literal block in a size at which its
+    longest line fits the measure."""
+
+    default_priority = 400
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for box in list(self.document.findall(nodes.admonition)):
+            if not any(kind in box["classes"] for kind in KEEP_WHOLE) or _in_box(box):
+                continue
+            box.insert(1 if isinstance(box[0], nodes.title) else 0, _raw(r"\tpikeepmark{start}"))
+            box.append(_raw(r"\tpikeepmark{end}"))
+            _wrap(box, r"\begin{tpikeep}", r"\end{tpikeep}")
+        for block in list(self.document.findall(nodes.literal_block)):
+            lines = block.astext().splitlines() or [""]
+            if len(lines) > LITERAL_KEEP_LINES or _in_box(block):
+                continue
+            longest = max(max(len(line) for line in lines), 1)
+            _wrap(block, rf"\begin{{tpikeepliteral}}{{{longest}}}", r"\end{tpikeepliteral}")
+
+
+def _in_box(node: nodes.Node) -> bool:
+    return any(isinstance(parent, BOXED) for parent in _ancestors(node))
+
+
+def _wrap(node: nodes.Element, before: str, after: str) -> None:
+    parent = node.parent
+    parent.insert(parent.index(node), _raw(before))
+    parent.insert(parent.index(node) + 1, _raw(after))
+
+
+def _raw(latex: str) -> nodes.raw:
+    return nodes.raw("", latex + "\n", format="latex")
+
+
+class OneAddressPerReference(SphinxPostTransform):
+    """A reference in the bibliography prints one web address. Where it has a DOI (printed as its address),
+    its PMID prints as an identifier without a link, which the book would repeat as a footnote address;
+    where the PubMed page is its only address, that address is printed, as the DOI is."""
+
+    default_priority = 30  # after sphinxcontrib-bibtex fills the bibliography (5), before the URL footnotes (400)
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for citation in self.document.findall(nodes.citation):
+            refs = [ref for ref in citation.findall(nodes.reference) if ref.get("refuri")]
+            has_doi = any(ref["refuri"].startswith(DOI) for ref in refs)
+            for ref in refs:
+                if not ref["refuri"].startswith(PUBMED):
+                    continue
+                if has_doi:
+                    ref.replace_self(nodes.inline("", "", *ref.children))
+                else:
+                    ref.children = []
+                    ref += nodes.Text(ref["refuri"])
+
+
+class NoRepeatedLinkText(SphinxPostTransform):
+    """ "{term}`pneumothorax` ({doc}`/safety/pneumothorax`)" reads "pneumothorax (Pneumothorax (page 78))" in
+    print, where a page reference follows every link: the term itself then links the page and shows its
+    page number, "pneumothorax (page 78)". So do words of the sentence that a link in brackets repeats:
+    "contraindications ({doc}`/indications/contraindications`)" prints "contraindications (page 21)"."""
+
+    default_priority = 30  # after the references are resolved
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for term in list(self.document.findall(nodes.reference)):
+            inline = term.next_node(nodes.inline)
+            if inline is None or "std-term" not in inline["classes"] or term.parent is None:
+                continue
+            parent = term.parent
+            at = parent.index(term)
+            following = parent.children[at + 1 : at + 4]
+            if len(following) < 3:
+                continue
+            opening, page, closing = following
+            if not (
+                isinstance(opening, nodes.Text)
+                and opening.astext().endswith("(")
+                and isinstance(page, nodes.reference)
+                and page.get("refuri", "").startswith("%")
+                and isinstance(closing, nodes.Text)
+                and closing.astext().startswith(")")
+                and page.astext().strip().lower() == term.astext().strip().lower()
+            ):
+                continue
+            term["refuri"] = page["refuri"]
+            inline["classes"] = [c for c in inline["classes"] if c != "std-term"]
+            before = opening.astext()[:-1].rstrip()
+            parent.remove(page)
+            if before:
+                parent.replace(opening, nodes.Text(before))
+            else:
+                parent.remove(opening)
+            parent.replace(closing, nodes.Text(closing.astext()[1:]))
+        for page in list(self.document.findall(nodes.reference)):  # "contraindications (Contraindications)"
+            parent = page.parent
+            if parent is None or not page.get("refuri", "").startswith("%"):
+                continue
+            at = parent.index(page)
+            if at == 0 or at + 1 >= len(parent):
+                continue
+            opening, closing = parent[at - 1], parent[at + 1]
+            if not (isinstance(opening, nodes.Text) and isinstance(closing, nodes.Text)):
+                continue
+            words = page.astext().strip()
+            found = re.search(rf"\b({re.escape(words)}) \($", str(opening), re.IGNORECASE)
+            if not words or not found or not str(closing).startswith(")"):
+                continue
+            parent.replace(opening, nodes.Text(str(opening)[: found.start()]))
+            page.children = []
+            page += nodes.Text(found.group(1))  # the words of the sentence become the link
+            parent.replace(closing, nodes.Text(str(closing)[1:]))
+
+
+class BookWording(SphinxPostTransform):
+    """A page of the site is a section of the book: "this page" prints as "this section". Names in
+    emphasis or code (the site's *Cite this page* box) are left as written."""
+
+    default_priority = 400
+    formats = ("latex",)
+    KEEP = (nodes.emphasis, nodes.strong, nodes.literal, nodes.literal_block, nodes.raw, nodes.reference)
+
+    def run(self, **kwargs):
+        for text in list(self.document.findall(nodes.Text)):
+            if isinstance(text.parent, self.KEEP) or "page" not in text:
+                continue
+            reworded = re.sub(r"\bon this page\b", "in this section", str(text))
+            reworded = re.sub(r"\b([Tt])his page\b", r"\1his section", reworded)
+            if reworded != str(text):
+                text.parent.replace(text, nodes.Text(reworded))
+
+
+class HeadingRoom(SphinxPostTransform):
+    """A heading followed by a table asks for room for the table's caption, header and first row: a
+    longtable that cannot start on the page moves to the next one and would leave its heading behind
+    (docs/_latex/tpi.sty, \\tpiheadingroom). Runs after BreakableTables has set the column widths."""
+
+    default_priority = 410
+    formats = ("latex",)
+    SKIP = (nodes.title, nodes.target, nodes.raw, nodes.comment, addnodes.index)
+
+    def run(self, **kwargs):
+        for section in list(self.document.findall(nodes.section)):
+            body = [child for child in section.children if not isinstance(child, self.SKIP)]
+            if not body or not isinstance(body[0], nodes.table):
+                continue
+            lines = table_start_lines(body[0])
+            top = section
+            while isinstance(top.parent, nodes.section) and _first_body(top.parent, self.SKIP) is top:
+                top = top.parent
+            top.parent.insert(top.parent.index(top), _raw(rf"\tpiheadingroom{{{lines}}}"))
+
+
+def _first_body(section: nodes.section, skip: tuple) -> nodes.Node | None:
+    return next((child for child in section.children if not isinstance(child, skip)), None)
+
+
+def table_start_lines(table: nodes.table) -> int:
+    """Lines of body text that a table's caption, header and first row take, estimated from their
+    text and the column widths: room to ask for above its heading."""
+    title = next(iter(table.findall(nodes.title)), None)
+    caption = -(-len(title.astext()) // MEASURE) if title else 0
+    tgroup = next(table.findall(nodes.tgroup))
+    shares = [colspec.get("colwidth", 1) for colspec in tgroup.findall(nodes.colspec)]
+    total = sum(shares) or 1
+    rows = list(tgroup.findall(nodes.row))[:2]  # the header row and the first row (or the first two rows)
+
+    def height(row: nodes.row) -> int:
+        cells = [entry.astext() for entry in row.findall(nodes.entry)]
+        return max(
+            (
+                -(-len(text) // max(1, round(share / total * MEASURE) - PADDING))
+                for text, share in zip(cells, shares, strict=False)
+            ),
+            default=1,
+        )
+
+    # the heading and the space around it, and the foot that a longtable keeps room for ("continued on next
+    # page"); rows a third taller than the estimate, as words do not break
+    return min(6 + caption + -(-4 * sum(height(row) for row in rows) // 3), 40)
+
+
+class GlossaryNotMainInIndex(SphinxPostTransform):
+    """The index's main entry for a topic (a bold page number) is the section that discusses it, marked
+    with ``!`` in its ``{index}`` entry; in the book a glossary definition is an ordinary entry, filed
+    under the same line as the pages' entries: "Pneumothorax" (as the glossary capitalizes a term) is
+    indexed as "pneumothorax", while names ("Neck Disability Index") and abbreviations ("LAST") keep
+    their capitals."""
+
+    default_priority = 400
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for docname, node in _documents(self.document):
+            if docname != "glossary":
+                continue
+            for index in node.findall(addnodes.index):
+                index["entries"] = [
+                    (kind, _common_noun(value), tid, "", key) for kind, value, tid, _main, key in index["entries"]
+                ]
+
+
+def _common_noun(term: str) -> str:
+    """ "Active trigger point" -> "active trigger point"; "LAST", "Neck Disability Index" as they are."""
+    words = term.split()
+    if words and words[0][1:].islower() and not any(word[:1].isupper() for word in words[1:]):
+        return term[:1].lower() + term[1:]
+    return term
+
+
 def setup(app: Sphinx) -> None:
+    app.add_config_value("tpi_book_leaves_out", [], "env", types=[list])
     app.add_post_transform(OnlyBlocksFirst)
     app.add_post_transform(AppendixPageRefs)
     app.add_post_transform(PrintPageSections)
     app.add_post_transform(ActionCardPage)
     app.add_post_transform(BreakableTables)
+    for transform in (
+        LeaveOutOfBook,
+        WebOnlySections,
+        ReviewLines,
+        KeepWhole,
+        OneAddressPerReference,
+        NoRepeatedLinkText,
+        BookWording,
+        HeadingRoom,
+        GlossaryNotMainInIndex,
+    ):
+        app.add_post_transform(transform)

@@ -8,6 +8,9 @@ parenthetical citation shows the same label in round brackets:
 where the source has no identifier. The ``note`` field is the editors'
 provenance record and is never printed. Titles print as written in the .bib file. DOIs are printed as their
 ``https://doi.org/`` address, which needs no footnote in the PDF.
+
+An entry names its first three authors, then "et al." (a paper with 30 authors otherwise fills a
+paragraph), on the site, in the book and in the e-book alike; the DOI or PubMed record names them all.
 """
 
 import dataclasses
@@ -26,31 +29,47 @@ from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting import BaseSortingStyle
-from pybtex.style.template import field, href, join, optional, sentence
+from pybtex.style.template import FieldIsMissing, field, href, join, node, optional, sentence
 from sphinx.application import Sphinx
 from sphinxcontrib.bibtex import domain as bibtex_domain
+from sphinxcontrib.bibtex import plugin as bibtex_plugin
 from sphinxcontrib.bibtex.domain import BibtexDomain
 from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
 from sphinxcontrib.bibtex.style.referencing import BracketStyle, GroupReferenceStyle, PersonStyle
 from sphinxcontrib.bibtex.style.referencing.basic_author_year import BasicAuthorYearTextualReferenceStyle
 from sphinxcontrib.bibtex.style.referencing.basic_label import BasicLabelParentheticalReferenceStyle
 
+from .incremental import enabled
+
 _PLAIN_TEXT = PlainTextBackend()  # render_as("text") would look the backend up among entry points on every call
 
 
 @functools.cache
-def _entry_points(**selection) -> tuple:
-    return tuple(importlib.metadata.entry_points(**selection))
-
-
-# pybtex looks its plugins up among the installed packages' entry points on every call (sphinxcontrib-bibtex
-# asks for the plain-text backend once per citation); the installed packages do not change during a build.
-# (Set in setup, with the other shortcuts of this module, unless they are switched off: tpi_sphinx.incremental.)
+def _installed_entry_points() -> importlib.metadata.EntryPoints:
+    """Every installed package's entry points, read once (each look-up reads every package's metadata)."""
+    found = (point for dist in importlib.metadata.distributions() for point in dist.entry_points)
+    return importlib.metadata.EntryPoints(found)
 
 
 @functools.cache
+def _entry_points(**selection) -> tuple:
+    return tuple(_installed_entry_points().select(**selection))
+
+
+# pybtex looks its plugins up among the installed packages' entry points on every call (sphinxcontrib-bibtex
+# asks for the plain-text backend once per citation), and so does sphinxcontrib-bibtex for its own plugins;
+# the installed packages do not change during a build, so all of them read the packages' metadata once.
+# (Set when this module is imported, unless the shortcuts are switched off: tpi_sphinx.incremental.)
+
+# Names in plain text, converted from their LaTeX form (latexcodec's parser: most of the time the sorting and
+# the labels take). Kept between builds with the formatted entries (below), as the conversion never changes.
+_PLAIN: dict[str, str] = {}
+
+
 def _plain(latex: str) -> str:
-    return Text.from_latex(latex).render(_PLAIN_TEXT)
+    if latex not in _PLAIN:
+        _PLAIN[latex] = Text.from_latex(latex).render(_PLAIN_TEXT)
+    return _PLAIN[latex]
 
 
 def _surname(person) -> str:
@@ -67,6 +86,32 @@ def _authors(entry: Entry) -> str:
     if len(people) == 2 and _surname(people[1]) != "others":  # "and others" in BibTeX
         return f"{_surname(people[0])} & {_surname(people[1])}"
     return f"{_surname(people[0])} et al."
+
+
+MAX_NAMES = 3  # authors named in a bibliography entry before "et al."
+
+
+def printed_persons(people: list) -> list:
+    """The people an entry names: all of up to three, else the first three (then "et al.")."""
+    people = [person for person in people if _surname(person) != "others"]  # "and others" in BibTeX
+    return people if len(people) <= MAX_NAMES else people[:MAX_NAMES]
+
+
+@node
+def _names(children, context, role, **kwargs):
+    """pybtex's ``names``, with the first three names, then "et al." when there are more."""
+    if children:
+        raise ValueError(children)
+    try:
+        people = context["entry"].persons[role]
+    except KeyError:
+        raise FieldIsMissing(role, context["entry"]) from None
+    style = context["style"]
+    shown = printed_persons(people)
+    formatted = [style.format_name(person, style.abbreviate_names) for person in shown]
+    if len(shown) < len(people):
+        return join(sep=", ")[formatted + ["et al."]].format_data(context)
+    return join(**kwargs)[formatted].format_data(context)
 
 
 class AuthorYearLabelStyle(BaseLabelStyle):
@@ -110,6 +155,10 @@ class AuthorYearStyle(UnsrtStyle):
             clean.key = entry.key
             _FORMATTED.entries[key] = super().format_entry(label, clean, bib_data=bib_data)
         return _FORMATTED.entries[key]
+
+    def format_names(self, role, as_sentence=True):
+        formatted = _names(role, sep=", ", sep2=" and ", last_sep=", and ")
+        return sentence[formatted] if as_sentence else formatted
 
     def format_web_refs(self, e):
         has_identifier = any(k in e.fields for k in ("doi", "pmid"))
@@ -156,6 +205,9 @@ class AuthorYearReferences(GroupReferenceStyle):
         super().__post_init__()
 
 
+if enabled():  # before the registrations below, which look the plugins up too
+    pybtex.plugin.entry_points = _entry_points
+    bibtex_plugin.entry_points = _entry_points
 register_plugin("pybtex.style.formatting", "tpi", AuthorYearStyle)
 register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "tpi", AuthorYearReferences)
 
@@ -181,11 +233,15 @@ def _restore_formatted(app: Sphinx, env) -> None:
     """Before sphinxcontrib-bibtex formats: hand the style the entries of the last build."""
     _FORMATTED.entries = getattr(env, "tpi_formatted_entries", {})
     _FORMATTED.used = set()
+    code, plain = getattr(env, "tpi_plain_names", (None, {}))
+    if code == _CODE:
+        _PLAIN.update(plain)
 
 
 def _keep_formatted(app: Sphinx, env) -> None:
     """After it: keep what this build used, for the next one."""
     env.tpi_formatted_entries = {k: v for k, v in _FORMATTED.entries.items() if k in _FORMATTED.used}
+    env.tpi_plain_names = (_CODE, dict(_PLAIN))
 
 
 # -- Which pages cite each entry, found once per bibliography --------------------------------------
@@ -223,13 +279,10 @@ def _filtered_entries(self: BibtexDomain, bibliography_key):
 def setup(app: Sphinx) -> None:
     """Importing this module registers the style. Unless switched off (``TPI_FULL_REBUILD=1``, see
     tpi_sphinx.incremental), the shortcuts: formatted entries kept (the handlers wrap sphinxcontrib-bibtex's
-    own, priority 500), plugin look-ups cached, citing pages found in one pass."""
-    from .incremental import enabled
-
+    own, priority 500), citing pages found in one pass; and, set on import, plugin look-ups cached."""
     _FORMATTED.active = enabled()
     if not enabled():
         return
-    pybtex.plugin.entry_points = _entry_points
     BibtexDomain.get_filtered_entries = _filtered_entries
     app.connect("env-updated", _restore_formatted, priority=400)
     app.connect("env-updated", _keep_formatted, priority=600)

@@ -24,7 +24,7 @@ from .keypoints import TitledBox
 
 logger = logging.getLogger(__name__)
 
-CHECKED_KINDS = {"clinical", "patient", "reference", "section"}
+CHECKED_KINDS = {"clinical", "patient", "reference", "section", "review"}
 # Phrases that narrate the editing process rather than tell the reader something clinical.
 NARRATION = re.compile(
     r"\b(?:not retrieved|could not be (?:verified|read|confirmed|retrieved|found)|(?:was|were) not seen"

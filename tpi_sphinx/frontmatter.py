@@ -36,12 +36,13 @@ KINDS = {
     "clinical": "a clinical topic page: key points, citations, grades",
     "patient": "written for patients, in plain language",
     "section": "a section landing page",
+    "review": "a chapter's summary and review questions",
     "reference": "glossary, bibliography, data tables, checklists",
     "about": "about the project: policies, versions, licenses",
 }
 REQUIRED = ("reviewed", "status", "kind")
 # Keys Sphinx or MyST set or understand themselves, allowed next to ours.
-SOURCE_CHECKED_KINDS = {"clinical", "patient", "reference"}  # pages whose date means "sources checked"
+SOURCE_CHECKED_KINDS = {"clinical", "patient", "reference", "review"}  # pages whose date means "sources checked"
 PASSTHROUGH = {"orphan", "nosearch", "tocdepth", "html_meta", "myst", "description", "myst_slugs", "wordcount"}
 
 

@@ -7,7 +7,8 @@ a link to its page (the versions page uses it, so a reader of the changelog reac
     :::
 
 Sphinx's changeset domain already records every such note; this module only renders the list and
-rebuilds the page that holds it when any other page is read again.
+writes the page that holds it again when a page read again has other notes or another title than before
+(every time any page is read, with ``TPI_FULL_REBUILD=1``: tpi_sphinx.incremental).
 """
 
 from docutils import nodes
@@ -16,6 +17,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
+from .incremental import enabled
 from .release import key
 
 LABELS = {"versionadded": "New", "versionchanged": "Changed", "versionremoved": "Removed", "deprecated": "Deprecated"}
@@ -72,13 +74,30 @@ class RenderPageChanges(SphinxPostTransform):
         return out
 
 
-def note_reading(app: Sphinx, env, docnames: list[str]) -> None:
-    env.tpi_pages_read = bool(docnames)
+def _shown(env) -> tuple:
+    """What the list shows: every note, and the titles of the pages with notes (the text of the links)."""
+    changesets = env.domains["changeset"].changesets
+    notes = sorted(
+        (version, change.docname, change.lineno or 0, change.type, change.content)
+        for version, changes in changesets.items()
+        for change in changes
+    )
+    titles = [env.titles[name].pformat() if name in env.titles else None for name in sorted({n[1] for n in notes})]
+    return notes, titles
+
+
+def note_reading(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Before pages are removed or read again: what the list shows now."""
+    env.tpi_page_changes_before = _shown(env) if enabled() else None
+    return []
 
 
 def reread_the_list(app: Sphinx, env) -> list[str]:
-    """Write the page with the list again whenever other pages were read (their notes may have changed)."""
-    return sorted(getattr(env, "tpi_page_changes_docs", set())) if getattr(env, "tpi_pages_read", True) else []
+    """Write the page with the list again when it would show other notes or titles than before."""
+    before = env.__dict__.pop("tpi_page_changes_before", None)  # not pickled with the environment
+    if before is not None and _shown(env) == before:
+        return []
+    return sorted(getattr(env, "tpi_page_changes_docs", set()))
 
 
 def forget(app: Sphinx, env, docname: str) -> None:
@@ -90,6 +109,6 @@ def setup(app: Sphinx) -> None:
     app.add_node(page_changes)
     app.add_directive("page-changes", PageChanges)
     app.add_post_transform(RenderPageChanges)
-    app.connect("env-before-read-docs", note_reading)
+    app.connect("env-get-outdated", note_reading)
     app.connect("env-get-updated", reread_the_list)
     app.connect("env-purge-doc", forget)

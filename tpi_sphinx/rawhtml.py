@@ -11,9 +11,6 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .lint.findings import RULES
-from .lint.html import dangers, url_danger
-
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +24,8 @@ def _line(node: nodes.Node) -> int:
 
 
 def _warn(app: Sphinx, node: nodes.Node, offset: int, code: str, message: str) -> None:
+    from .lint.findings import RULES
+
     logger.warning(
         f"{code} {message} (fix: {RULES[code].fix})",
         location=(app.env.docname, _line(node) + offset),
@@ -36,6 +35,10 @@ def _warn(app: Sphinx, node: nodes.Node, offset: int, code: str, message: str) -
 
 
 def check(app: Sphinx, doctree: nodes.document) -> None:
+    # The linter (and the Markdown parser it loads) is imported when a page is read, not by a rebuild
+    # that reads none.
+    from .lint.html import dangers, url_danger
+
     for node in doctree.findall(nodes.raw):
         if "html" in node.get("format", "").split():
             for offset, code, message in dangers(node.astext()):

@@ -33,6 +33,7 @@ NOT_MARKDOWN = {
     "bibliography",
     "footbibliography",
     "dose-table",
+    "dose-example",
     "csv-table",
     "eval-rst",
     "mermaid",

@@ -15,7 +15,7 @@ import re
 from .findings import Finding
 from .markdown import Block, Page
 
-CHECKED_KINDS = {"clinical", "patient"}
+CHECKED_KINDS = {"clinical", "patient", "review"}
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _RANGE = rf"{_NUMBER}(?:\s*(?:–|-|to)\s*{_NUMBER})?"
 # Agents and solutions a percentage is the concentration of ("1% lidocaine", "lipid emulsion 20%").
@@ -41,7 +41,8 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")  # a version of the reference, as in a versionchanged note
 CITING = ("cite", "footcite")
 LINKING = {"ref", "numref", "doc"}
-EXEMPT = {"action-card", "dose-table"}  # an action card carries no citations: its sources follow it
+EXEMPT = {"action-card", "dose-table", "question"}  # an action card carries no citations: its sources follow it;
+# a question's stem and options carry none either: its rationale cites (the build checks it, tpi_sphinx.questions)
 
 
 def typed(block: Block) -> list[tuple[int, str]]:

@@ -19,7 +19,7 @@ from .findings import Finding
 from .markdown import Block, Page
 
 COMMON = set("US USA UK EU MRI CT HIV ST PDF HTML EPUB URL DOI PMID ISBN OK II III IV VI VII VIII IX XI XII".split())
-ABBREVIATION_KINDS = {"clinical", "patient", "reference", "section"}
+ABBREVIATION_KINDS = {"clinical", "patient", "reference", "section", "review"}
 NOT_ABBREVIATED = {"glossary", "bibliography"}  # the glossary defines them; the bibliography quotes titles
 _ABBREVIATION = re.compile(r"(?<![\w-])([A-Z]{2,6})(?:s|-\d+)?(?!\w)")  # NICE, RCTs, SF-36
 _BARE_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()]+", re.I)
