@@ -38,6 +38,13 @@ def _bib_entry(project, text) -> int:
     return _append(project, "docs/references.bib", text)
 
 
+def question_fault(chapter, old, new):
+    """A fault in a review question appended to ``docs/<chapter>/review.md``: QUESTION with ``old``
+    replaced by ``new``."""
+    page = f"docs/{chapter}/review.md"
+    return page, lambda p: _append(p, page, QUESTION.replace(old, new)), "tpi.questions"
+
+
 # Each fault: the file it goes into, how to inject it (returning the line the build must name, or None where
 # Sphinx itself names only the file: a page outside every toctree, the second instance of a label), and the
 # warning type or message the build gives it. All are injected into one copy of the sources, each into its own page,
@@ -160,26 +167,10 @@ FAULTS = {
         "tpi.rawhtml",
     ),
     # Review questions (tpi_sphinx.questions): each fault is reported at the question's first line.
-    "question with two keyed answers": (
-        "docs/background/review.md",
-        lambda p: _append(p, "docs/background/review.md", QUESTION.replace(":answer: B", ":answer: B, C")),
-        "tpi.questions",
-    ),
-    "question with three options": (
-        "docs/indications/review.md",
-        lambda p: _append(p, "docs/indications/review.md", QUESTION.replace("4. Fourth option\n", "")),
-        "tpi.questions",
-    ),
-    "question whose rationale cites nothing": (
-        "docs/procedure/review.md",
-        lambda p: _append(p, "docs/procedure/review.md", QUESTION.replace(" {cite:p}`long2022local`", "")),
-        "tpi.questions",
-    ),
-    "question with a dose typed by hand": (
-        "docs/safety/review.md",
-        lambda p: _append(p, "docs/safety/review.md", QUESTION.replace("Second option", "Inject 2 mL")),
-        "tpi.questions",
-    ),
+    "question with two keyed answers": question_fault("background", ":answer: B", ":answer: B, C"),
+    "question with three options": question_fault("indications", "4. Fourth option\n", ""),
+    "question whose rationale cites nothing": question_fault("procedure", " {cite:p}`long2022local`", ""),
+    "question with a dose typed by hand": question_fault("safety", "Second option", "Inject 2 mL"),
 }
 
 

@@ -32,13 +32,6 @@ def book_leaves_out() -> set[str]:
     return set(runpy.run_path(str(sources.ROOT / "conf.py"))["tpi_book_leaves_out"])
 
 
-def in_print(run: str) -> str:
-    """A run of words as the book prints it: "this page" reads "this section" (book.BookWording), except
-    in emphasis (the site's *Cite this page* box), so a run may appear either way."""
-    run = re.sub(r"\bon this page\b", "in this section", run)
-    return re.sub(r"\b([Tt])his page\b", r"\1his section", run)
-
-
 def web_only_lines(page) -> set[int]:
     """Line numbers of the sections the book drops (book.WEB_ONLY_SECTIONS: "## Related pages" to the
     next heading of the same or a higher level)."""
@@ -110,10 +103,11 @@ def test_every_line_of_text_is_in_the_html_and_the_latex(page, site, latex_text)
     missing_html = [f"docs/{name}.md:{n}: {run}" for n, run in authored_runs(page) if run not in html_text]
     printed = [] if name in book_leaves_out() else authored_runs(page)
     web_only = web_only_lines(page)
+    # The book rewords "this page" except in emphasis (the site's *Cite this page* box): either form counts.
     missing_latex = [
         f"docs/{name}.md:{n}: {run}"
         for n, run in printed
-        if n not in web_only and run not in latex_text and in_print(run) not in latex_text
+        if n not in web_only and run not in latex_text and book.in_print(run) not in latex_text
     ]
     assert missing_html == [], "not in the HTML"
     assert missing_latex == [], "not in the LaTeX"
@@ -141,4 +135,4 @@ def test_only_the_related_pages_section_is_excused_from_print(tmp_path):
         "# Title\n\nText.\n\n## Related pages\n\n- a link\n\n### Inside\n\nmore\n\n## Next section\n\nkept\n"
     )
     assert web_only_lines(page) == set(range(5, 13))
-    assert in_print("see the table on this page for it") == "see the table in this section for it"
+    assert book.in_print("see the table on this page for it") == "see the table in this section for it"

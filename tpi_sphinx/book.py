@@ -402,6 +402,12 @@ class NoRepeatedLinkText(SphinxPostTransform):
             parent.replace(closing, nodes.Text(str(closing)[1:]))
 
 
+def in_print(text: str) -> str:
+    """Words as the book prints them: a page of the site is a section of the book."""
+    text = re.sub(r"\bon this page\b", "in this section", text)
+    return re.sub(r"\b([Tt])his page\b", r"\1his section", text)
+
+
 class BookWording(SphinxPostTransform):
     """A page of the site is a section of the book: "this page" prints as "this section". Names in
     emphasis or code (the site's *Cite this page* box) are left as written."""
@@ -414,8 +420,7 @@ class BookWording(SphinxPostTransform):
         for text in list(self.document.findall(nodes.Text)):
             if isinstance(text.parent, self.KEEP) or "page" not in text:
                 continue
-            reworded = re.sub(r"\bon this page\b", "in this section", str(text))
-            reworded = re.sub(r"\b([Tt])his page\b", r"\1his section", reworded)
+            reworded = in_print(str(text))
             if reworded != str(text):
                 text.parent.replace(text, nodes.Text(reworded))
 
