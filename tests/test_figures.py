@@ -234,3 +234,24 @@ def test_every_figure_is_in_the_pdf_book_with_its_caption(plain_book):
         assert first_words in text, first_words
     # The LAST flowchart is drawn into the book with the data file's numbers.
     assert doses.fmt(doses.lookup(DATA, "lipid_emulsion.bolus_per_kg")) in text
+
+
+def _node_label(code, node):
+    return re.search(rf'^\s*{node} \[label="(.*?)"', code, re.M)[1]
+
+
+def _ceiling_on_every_path(code):
+    """The cumulative lipid limit sits in box 4, which every patient passes, as in step 4 of the card."""
+    return "{dose:lipid_emulsion.upper_limit}" in _node_label(code, "lipid") and "within the total maximum" in (
+        _node_label(code, "stable")
+    )
+
+
+def test_the_last_flowchart_puts_the_lipid_ceiling_on_the_path_every_patient_passes():
+    code = (FIGURES / "last-algorithm.dot").read_text(encoding="utf-8")
+    assert _ceiling_on_every_path(code)
+    assert re.search(r"^\s*signs -> stop -> airway -> seizure;", code, re.M)
+    assert re.search(r"^\s*benzo -> lipid;", code, re.M) and re.search(r"^\s*seizure -> lipid", code, re.M)
+    # negative case: the ceiling only in box 5 (the unstable branch) is caught
+    moved = code.replace("\\nNever more than {dose:lipid_emulsion.upper_limit} of lean body weight in total", "")
+    assert not _ceiling_on_every_path(moved)
