@@ -2,6 +2,7 @@
 source and a number the text refers to; its safety numbers equal the data file; and it appears in the
 website, the PDF book and the EPUB."""
 
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -240,18 +241,51 @@ def _node_label(code, node):
     return re.search(rf'^\s*{node} \[label="(.*?)"', code, re.M)[1]
 
 
-def _ceiling_on_every_path(code):
-    """The cumulative lipid limit sits in box 4, which every patient passes, as in step 4 of the card."""
-    return "{dose:lipid_emulsion.upper_limit}" in _node_label(code, "lipid") and "within the total maximum" in (
-        _node_label(code, "stable")
-    )
+def _paths(code, start="signs", end="monitor"):
+    """Every path through the flowchart from its first box to its last (the graph has no cycles)."""
+    edges: dict[str, list[str]] = {}
+    for line in code.splitlines():
+        if "->" in line:
+            chain = [part.split("[")[0].strip(" ;") for part in re.sub(r"\[.*?\]", "", line).split("->")]
+            for a, b in itertools.pairwise(chain):
+                edges.setdefault(a, []).append(b)
+
+    def walk(node, path):
+        if node == end:
+            yield path
+        for nxt in edges.get(node, []):
+            yield from walk(nxt, [*path, nxt])
+
+    return list(walk(start, [start]))
 
 
-def test_the_last_flowchart_puts_the_lipid_ceiling_on_the_path_every_patient_passes():
+# What every patient gets, whichever way the chart is followed: the card's steps 1, 2, 4 (with its ceiling), 6-8.
+CARD_STEPS = [
+    "Stop injecting",
+    "oxygen",
+    "intravenous access",
+    "{dose:lipid_emulsion.bolus_per_kg}",
+    "{dose:lipid_emulsion.upper_limit}",
+    "Drugs to avoid",
+    "cardiopulmonary bypass",
+    "Monitor in hospital",
+]
+
+
+def _paths_missing_a_step(code):
+    missing = []
+    for path in _paths(code):
+        text = " ".join(_node_label(code, node) for node in path).lower()
+        missing += [(" -> ".join(path), step) for step in CARD_STEPS if step.lower() not in text]
+    return missing
+
+
+def test_every_path_through_the_last_flowchart_has_every_step_of_the_card():
     code = (FIGURES / "last-algorithm.dot").read_text(encoding="utf-8")
-    assert _ceiling_on_every_path(code)
-    assert re.search(r"^\s*signs -> stop -> airway -> seizure;", code, re.M)
-    assert re.search(r"^\s*benzo -> lipid;", code, re.M) and re.search(r"^\s*seizure -> lipid", code, re.M)
-    # negative case: the ceiling only in box 5 (the unstable branch) is caught
+    assert len(_paths(code)) >= 5  # seizure or not, stable or not, and cardiac arrest at any point
+    assert _paths_missing_a_step(code) == []
+    # negative cases: the ceiling only on the unstable branch, and a shortcut to box 5 that skips the first steps
     moved = code.replace("\\nNever more than {dose:lipid_emulsion.upper_limit} of lean body weight in total", "")
-    assert not _ceiling_on_every_path(moved)
+    assert any(step == "{dose:lipid_emulsion.upper_limit}" for _, step in _paths_missing_a_step(moved))
+    shortcut = re.sub(r"If not yet done:.*?\(as above\)\\n", "", code)
+    assert any(path.startswith("signs -> arrest") for path, _ in _paths_missing_a_step(shortcut))
