@@ -287,5 +287,5 @@ def test_every_path_through_the_last_flowchart_has_every_step_of_the_card():
     # negative cases: the ceiling only on the unstable branch, and a shortcut to box 5 that skips the first steps
     moved = code.replace("\\nNever more than {dose:lipid_emulsion.upper_limit} of lean body weight in total", "")
     assert any(step == "{dose:lipid_emulsion.upper_limit}" for _, step in _paths_missing_a_step(moved))
-    shortcut = re.sub(r"If not yet done:.*?\(as above\)\\n", "", code)
+    shortcut = re.sub(r"If not yet done:.*?infusion_per_kg}\\n", "", code)
     assert any(path.startswith("signs -> arrest") for path, _ in _paths_missing_a_step(shortcut))
