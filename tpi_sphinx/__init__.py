@@ -18,6 +18,8 @@ One module a job:
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
 - ``calculator``: the ``{dose-calculator}`` form (maximum doses, mixtures, lipid emulsion by weight),
   computed in the browser by ``docs/_static/calculator.js`` from the published ``data/doses.json``.
+- ``figures``: drawings (SVG) and flowcharts (Graphviz, ``{flowchart}``) with alt text, a cited caption and
+  numbers from the data file, the same in HTML, PDF and EPUB.
 - ``book``: the PDF book: appendices printed once, tables that break across pages.
 - ``searchindex``: index entries kept in the search index on incremental builds.
 - ``searchterms``: search terms (abbreviations, brand names, lay words, codes) fed into the search index,
@@ -56,6 +58,7 @@ from . import (
     doses,
     dropdowns,
     evidencegaps,
+    figures,
     frontmatter,
     gcfreeze,
     glossarytips,
@@ -88,6 +91,7 @@ def setup(app: Sphinx) -> dict:
         grades,
         doses,
         calculator,
+        figures,
         book,
         contentpolicy,
         accessibility,
