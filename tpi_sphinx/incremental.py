@@ -20,8 +20,9 @@ compares rebuilds with clean builds):
 
 ``TPI_FULL_REBUILD=1`` in the environment switches them off, for comparison, and with them the shortcuts
 of other modules: the bibliography's kept formatted entries and cached look-ups (``citations``) and its
-kept checks (``bibliography``), and the glossary tips written only with the glossary page
-(``glossarytips``).
+kept checks (``bibliography``), the glossary tips written only with the glossary page
+(``glossarytips``), the garbage collector's frozen objects (``gcfreeze``) and Furo's navigation module
+imported when first used (``lazyfuro``).
 """
 
 import os

@@ -25,14 +25,17 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import furo
-from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.errors import ExtensionError
+
+from .lazyfuro import furo
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 # Furo's own arguments to the toctree function (furo._compute_navigation_tree).
 FURO_TOCTREE = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
@@ -41,7 +44,7 @@ _MARKED = re.compile(rf'<(?:li|ul|a|input) {MARKER}="(\d+)"/?>')
 _UNLISTED = "\x00navigation"  # a page name in the folder that no table of contents lists
 
 
-def _opening(soup: BeautifulSoup, name: str, attrs: dict) -> str:
+def _opening(soup: "BeautifulSoup", name: str, attrs: dict) -> str:
     """The opening tag as BeautifulSoup writes it (so a marked tag reads exactly as Furo's)."""
     html = str(soup.new_tag(name, attrs=dict(attrs)))
     return html.removesuffix(f"</{name}>")
@@ -86,6 +89,8 @@ class Folder:
 
 def build_folder(html: str) -> Folder:
     """Cut Furo's navigation HTML (of a page that no entry points to) into a Folder."""
+    from bs4 import BeautifulSoup  # when a page is written, not at start-up (tpi_sphinx.lazyfuro)
+
     soup = BeautifulSoup(html, "html.parser")
     tags = soup.find_all(["li", "ul", "a", "input"])
     number = {id(tag): n for n, tag in enumerate(tags)}

@@ -52,7 +52,6 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import doses
 from .keypoints import TitledBox
-from .lint.numbers import TYPED
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +171,10 @@ class Question(SphinxDirective):
 
 def hand_typed(node: nodes.Node) -> list[str]:
     """Doses, volumes and sizes typed by hand in a question (text outside {dose}, links and citations)."""
+    # The linter (and the Markdown parser it loads) is imported when a page is read, not by a rebuild
+    # with nothing to read.
+    from .lint.numbers import TYPED
+
     found = []
     for text in node.findall(nodes.Text):
         parents = []
