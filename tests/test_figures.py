@@ -88,7 +88,8 @@ def test_the_angle_on_the_needle_drawing_is_the_one_the_technique_page_states():
     svg = ElementTree.parse(FIGURES / "needle-entry.svg").getroot()
     angles = {m for el in svg.iter() for m in re.findall(r"\d+°", "".join(el.itertext())) if el.get("data-typed")}
     page = (sources.DOCS / "procedure" / "landmark-technique.md").read_text(encoding="utf-8")
-    assert angles == {"30°"} and "about 30° to the skin" in page
+    assert "about {dose}`technique.entry_angle` to the skin" in page
+    assert angles == {doses.fmt(doses.lookup(DATA, "technique.entry_angle"))} == {"30°"}
 
 
 SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
@@ -289,3 +290,25 @@ def test_every_path_through_the_last_flowchart_has_every_step_of_the_card():
     assert any(step == "{dose:lipid_emulsion.upper_limit}" for _, step in _paths_missing_a_step(moved))
     shortcut = re.sub(r"If not yet done:.*?infusion_per_kg}\\n", "", code)
     assert any(path.startswith("signs -> arrest") for path, _ in _paths_missing_a_step(shortcut))
+
+
+def test_graphviz_pdfs_of_the_book_carry_the_source_date_not_the_clock(tmp_path, monkeypatch):
+    """Cairo 1.16 stamps Graphviz's PDF with the clock; the LaTeX build writes SOURCE_DATE_EPOCH's date over it."""
+    import subprocess
+    import time
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")  # 2001-09-09 01:46:40 UTC
+    made = []
+    for name in ("graphviz-a.pdf", "graphviz-b.pdf"):
+        subprocess.run(["dot", "-Tpdf", "-o", str(tmp_path / name)], input="digraph{a->b}", text=True, check=True)
+        made.append((tmp_path / name).read_bytes())
+        time.sleep(1.1)
+    assert made[0] != made[1]  # the clock is in them
+    html = SimpleNamespace(builder=SimpleNamespace(format="html"), outdir=tmp_path)
+    figures.date_flowchart_pdfs(html, None)
+    assert (tmp_path / "graphviz-a.pdf").read_bytes() == made[0]  # other builders: untouched
+    latex = SimpleNamespace(builder=SimpleNamespace(format="latex"), outdir=tmp_path)
+    figures.date_flowchart_pdfs(latex, None)
+    a, b = (tmp_path / "graphviz-a.pdf").read_bytes(), (tmp_path / "graphviz-b.pdf").read_bytes()
+    assert a == b and b"/CreationDate (D:20010909014640Z)" in a and len(a) == len(made[0])

@@ -14,12 +14,16 @@
   built, so a number in a flowchart never differs from the data file.
   In HTML and EPUB the flowchart is an ``<img>`` of the SVG with its alt text (Sphinx's own markup, an
   ``<object>``, is blocked by the site's Content-Security-Policy and has no alt attribute); in the PDF it is
-  the PDF that Graphviz draws.
+  the PDF that Graphviz draws. Graphviz (Cairo 1.16, Debian 12) stamps that PDF with the clock, whatever
+  SOURCE_DATE_EPOCH says; :func:`date_flowchart_pdfs` writes SOURCE_DATE_EPOCH's date over the stamp (same
+  length, so the file stays valid), and two builds of the book's LaTeX are byte for byte the same.
 - Every figure needs alt text, a caption that cites its source with ``{cite:p}`` and a ``:name:`` for
   ``{numref}``: :func:`figure_problems` checks each figure of a page when it is read.
 """
 
+import os
 import re
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -184,6 +188,21 @@ def check_figures(app: Sphinx, doctree: nodes.document) -> None:
             logger.warning(problem, location=figure, type="tpi", subtype="figures")
 
 
+CREATION_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
+
+
+def date_flowchart_pdfs(app: Sphinx, exception: Exception | None) -> None:
+    """Graphviz's PDFs of a LaTeX build carry SOURCE_DATE_EPOCH's date (or the epoch's), not the clock's."""
+    if exception or app.builder.format != "latex":
+        return
+    stamp = time.strftime("/CreationDate (D:%Y%m%d%H%M%SZ)", time.gmtime(int(os.environ.get("SOURCE_DATE_EPOCH", 0))))
+    for pdf in Path(app.outdir).rglob("graphviz-*.pdf"):
+        data = pdf.read_bytes()
+        dated = CREATION_DATE.sub(stamp.encode(), data)
+        if dated != data:
+            pdf.write_bytes(dated)
+
+
 def setup(app: Sphinx) -> None:
     app.setup_extension("sphinx.ext.graphviz")
     app.setup_extension("sphinxcontrib.rsvgconverter")
@@ -191,3 +210,4 @@ def setup(app: Sphinx) -> None:
     app.add_node(graphviz, override=True, html=(html_visit_graphviz, None))
     app.connect("builder-inited", check_drawings, priority=600)  # after doses.load_and_check
     app.connect("doctree-read", check_figures)
+    app.connect("build-finished", date_flowchart_pdfs)
