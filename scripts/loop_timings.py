@@ -95,28 +95,27 @@ def no_change_rebuilds(repeat: int = 3, source: Path = ROOT) -> list[float]:
         return [_html(project) for _ in range(repeat)]
 
 
-def one_page_edits(repeat: int = 3, source: Path = ROOT) -> list[float]:
-    """Seconds of each of ``repeat`` rebuilds after a one-page edit."""
+def _edited_rebuilds(edit, repeat: int, source: Path) -> list[float]:
+    """Seconds of each of ``repeat`` rebuilds, each after ``edit(project, run)``, following a clean build and
+    one warm-up rebuild."""
     with _project(source) as project:
         _html(project)
         _html(project)
         times = []
         for run in range(repeat):
-            _edit(project / "docs" / EDITED_PAGE, run)
+            edit(project, run)
             times.append(_html(project))
         return times
+
+
+def one_page_edits(repeat: int = 3, source: Path = ROOT) -> list[float]:
+    """Seconds of each of ``repeat`` rebuilds after a one-page edit."""
+    return _edited_rebuilds(lambda project, run: _edit(project / "docs" / EDITED_PAGE, run), repeat, source)
 
 
 def bibliography_edits(repeat: int = 3, source: Path = ROOT) -> list[float]:
     """Seconds of each of ``repeat`` rebuilds after an edit to an entry of the bibliography (its title)."""
-    with _project(source) as project:
-        _html(project)
-        _html(project)
-        times = []
-        for run in range(repeat):
-            _edit_entry(project / "docs" / "references.bib", run)
-            times.append(_html(project))
-        return times
+    return _edited_rebuilds(lambda project, run: _edit_entry(project / "docs" / "references.bib", run), repeat, source)
 
 
 def no_change_rebuild(repeat: int = 3, source: Path = ROOT) -> float:
