@@ -5,14 +5,16 @@ means nothing in print. Read back from the session's shared PDF builds (conftest
 
 import re
 import subprocess
+from xml.etree import ElementTree
 
 import pytest
 from pypdf import PdfReader
 from test_pdf import flat
 
-from tpi_sphinx import sources
+from tpi_sphinx import figures, sources
 from tpi_sphinx.book import WEB_ONLY_SECTIONS, fit_longest_words
 
+SVG = "http://www.w3.org/2000/svg"
 MEASURE_LIMIT = 88  # characters in a line of body text ("about 85"); the measure is set for about 72
 MIN_INDEX_ENTRIES = 300
 
@@ -202,10 +204,12 @@ def figure_text() -> str:
     pdftotext reads them from the page like text, but they are set in the figure's own size and width."""
     words = []
     for path in sorted((sources.DOCS / "figures").iterdir()):
-        source = path.read_text(encoding="utf-8")
-        words += re.findall(r"<text\b[^>]*>(.*?)</text>", source, re.S) if path.suffix == ".svg" else []
-        words += re.findall(r'label="(.*?)"', source) if path.suffix == ".dot" else []
-    return " ".join(" ".join(re.sub(r"<[^>]+>|\\n", " ", w).split()) for w in words)
+        if path.suffix == ".svg":
+            words += [figures._text(text) for text in ElementTree.parse(path).getroot().iter(f"{{{SVG}}}text")]
+        elif path.suffix == ".dot":
+            labels = re.findall(r'label="(.*?)"', path.read_text(encoding="utf-8"))
+            words += [" ".join(label.replace("\\n", " ").split()) for label in labels]
+    return " ".join(words)
 
 
 def not_in_a_figure(lines: list[str], drawn: str) -> list[str]:
