@@ -149,3 +149,4 @@ epub_title = project
 epub_author = author
 epub_basename = f"tpi-reference-{release}"
 epub_show_urls = "footnote"
+epub_exclude_files = [f"{page}.xhtml" for page in tpi_book_leaves_out]  # tpi_sphinx/book.py

@@ -1,6 +1,8 @@
 """The EPUB, built with `make epub`: a valid container of well-formed XHTML holding every page, which
 EPUBCheck (the W3C validator) passes without an error or a warning."""
 
+import copy
+import posixpath
 import re
 import shutil
 import zipfile
@@ -8,7 +10,9 @@ from xml.etree import ElementTree
 
 import pytest
 
+import conf
 from tpi_sphinx import sources
+from tpi_sphinx.book import WEB_ONLY_SECTIONS
 
 OPF = "{http://www.idpf.org/2007/opf}"
 CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
@@ -51,7 +55,8 @@ def test_every_page_is_in_the_manifest_and_every_manifest_file_exists(epub):
     folder, opf = package(epub)
     hrefs = {item.get("href") for item in opf.iter(f"{OPF}item")}
     pages = {f"{sources.docname(page)}.xhtml" for page in sources.pages()}
-    assert pages - hrefs == set()
+    left_out = {f"{page}.xhtml" for page in conf.tpi_book_leaves_out}
+    assert pages - left_out - hrefs == set()
     assert {href for href in hrefs if folder + href not in epub.namelist()} == set()
 
 
@@ -87,7 +92,35 @@ def test_epubcheck_reports_a_broken_link_and_a_table_of_contents_out_of_order(ep
                 data = data.replace(b"</body>", b'<p><a href="about/disclaimer.xhtml">here</a></p></body>')
             if item.filename == f"{folder}nav.xhtml":
                 data = re.sub(rb"</ol>\s*</nav>", b'<li><a href="index.xhtml">Start</a></li></ol></nav>', data, count=1)
-            out.writestr(item, data)
+            out.writestr(copy.copy(item), data)  # writestr rewrites the ZipInfo it is given
     found = epubcheck(broken)
     assert any(line.startswith("ERROR RSC-007") and "about/about/disclaimer.xhtml" in line for line in found), found
     assert any(line.startswith("WARNING NAV-011") for line in found), found
+
+
+def test_the_pages_for_contributors_are_left_out_of_the_book(epub):
+    """The EPUB is a book, as the PDF is: the contributing, releasing and performance pages (repository paths
+    and make commands) are on the website only. No file, navigation entry or link of the EPUB names them, and
+    the editorial policy's link to the contributing guide reads as text "(on the website)"."""
+    left_out = {f"{page}.xhtml" for page in conf.tpi_book_leaves_out}
+    assert len(left_out) == 3
+    folder, _ = package(epub)
+    assert {name[len(folder) :] for name in epub.namelist()} & left_out == set()
+    linked = set()
+    for name in (n for n in epub.namelist() if n.endswith((".xhtml", ".ncx"))):
+        here = name[len(folder) :].rpartition("/")[0]
+        for href in re.findall(r'(?:href|src)="([^"#]+)', epub.read(name).decode()):
+            linked.add(posixpath.normpath(posixpath.join(here, href)))
+    assert linked & left_out == set()
+    policy = epub.read(f"{folder}about/editorial-policy.xhtml").decode()
+    assert ">Contributing</span> (on the website)" in policy
+
+
+def test_no_website_only_list_in_the_book(epub):
+    """The "Related pages" lists that end the site's pages are left out, from the pages and from the
+    navigation (the book has its contents and index)."""
+    xhtml = {name: epub.read(name).decode() for name in epub.namelist() if name.endswith((".xhtml", ".ncx"))}
+    found = {name for name, text in xhtml.items() for title in WEB_ONLY_SECTIONS if f">{title}<" in text}
+    assert found == set()
+    site_pages = sum("## Related pages" in page.read_text(encoding="utf-8") for page in sources.pages())
+    assert site_pages > 20  # the site keeps them

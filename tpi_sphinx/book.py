@@ -29,6 +29,7 @@ columns of sentences share the remaining width. The cells are set ragged-right
 narrow column.
 """
 
+import posixpath
 import re
 
 from docutils import nodes
@@ -212,47 +213,77 @@ def _documents(tree: nodes.Element):
 class LeaveOutOfBook(SphinxPostTransform):
     """The pages for the people who build the reference (``tpi_book_leaves_out`` in conf.py: contributing,
     releasing, performance) are on the website only: repository paths, make commands and MyST syntax are no
-    reading for a student. A reference to such a page prints as its text and "(on the website)"."""
+    reading for a student. A reference to such a page prints as its text and "(on the website)".
+
+    In the PDF the pages are dropped where the toctrees inline them. The EPUB writes each page to a file
+    of its own: ``leave_out_of_epub`` takes them out of its contents and reading order and conf.py
+    leaves their files out of the package (``epub_exclude_files``)."""
 
     default_priority = 15  # after the references are resolved, before AppendixPageRefs
-    formats = ("latex",)
+    builders = ("latex", "epub")
 
     def run(self, **kwargs):
         left_out = set(self.config.tpi_book_leaves_out)
         for docname, node in list(_documents(self.document)):
             if docname in left_out and isinstance(node, addnodes.start_of_file):
                 node.parent.remove(node)
+        if self.app.builder.format == "latex":  # the book's references are "%docname#label"
+            targets = {f"%{docname}" for docname in left_out}
+        else:  # the EPUB's are relative addresses of files
+            targets = {self.app.builder.get_target_uri(docname) for docname in left_out}
+        here = posixpath.dirname(self.env.docname)
         for ref in list(self.document.findall(nodes.reference)):
-            uri = ref.get("refuri", "")
-            if uri.startswith("%") and uri[1:].split("#")[0] in left_out:
+            uri = ref.get("refuri", "").split("#")[0]
+            if not uri or not ref.get("internal", uri.startswith("%")):
+                continue
+            if (uri if uri.startswith("%") else posixpath.normpath(posixpath.join(here, uri))) in targets:
                 ref.replace_self(nodes.inline("", "", *ref.children, nodes.Text(" (on the website)")))
 
 
+def leave_out_of_epub(app: Sphinx, doctree: nodes.document) -> None:
+    """The EPUB's contents (its navigation) are collected from the pages as read, so what the EPUB leaves
+    out goes before they are collected: the website-only pages' toctree entries (their names stay in
+    ``includefiles``, which Sphinx reads to report a page outside every toctree) and the "Related pages"
+    sections."""
+    if app.builder.name != "epub":
+        return
+    left_out = set(app.config.tpi_book_leaves_out)
+    for toctree in doctree.findall(addnodes.toctree):
+        toctree["entries"] = [(title, ref) for title, ref in toctree["entries"] if ref not in left_out]
+    remove_web_only_sections(doctree)
+
+
 class WebOnlySections(SphinxPostTransform):
-    """The "Related pages" list that ends a page of the site (a section, or a rubric and its list) is
-    left out of the book. Labels at its end (those of the next page's heading) are kept."""
+    """The "Related pages" list that ends a page of the site is left out of the PDF (the EPUB leaves it out
+    as its pages are read: ``leave_out_of_epub``)."""
 
     default_priority = 15
     formats = ("latex",)
 
     def run(self, **kwargs):
-        for section in list(self.document.findall(nodes.section)):
-            title = section.next_node(nodes.title)
-            if title is None or title.parent is not section or title.astext() not in WEB_ONLY_SECTIONS:
-                continue
-            labels = [child for child in section.children if isinstance(child, nodes.target)]
-            parent = section.parent
-            at = parent.index(section)
-            parent.remove(section)
-            for offset, label in enumerate(labels):
-                section.remove(label)
-                parent.insert(at + offset, label)
-        for rubric in list(self.document.findall(nodes.rubric)):  # a heading that is not a section
-            if rubric.astext() in WEB_ONLY_SECTIONS:
-                following = rubric.parent.children[rubric.parent.index(rubric) + 1 :][:1]
-                if following and isinstance(following[0], nodes.bullet_list):
-                    rubric.parent.remove(following[0])
-                rubric.parent.remove(rubric)
+        remove_web_only_sections(self.document)
+
+
+def remove_web_only_sections(document: nodes.Element) -> None:
+    """Remove the "Related pages" sections (or rubric and list) of ``document``. Labels at a section's end
+    (those of the next page's heading) are kept."""
+    for section in list(document.findall(nodes.section)):
+        title = section.next_node(nodes.title)
+        if title is None or title.parent is not section or title.astext() not in WEB_ONLY_SECTIONS:
+            continue
+        labels = [child for child in section.children if isinstance(child, nodes.target)]
+        parent = section.parent
+        at = parent.index(section)
+        parent.remove(section)
+        for offset, label in enumerate(labels):
+            section.remove(label)
+            parent.insert(at + offset, label)
+    for rubric in list(document.findall(nodes.rubric)):  # a heading that is not a section
+        if rubric.astext() in WEB_ONLY_SECTIONS:
+            following = rubric.parent.children[rubric.parent.index(rubric) + 1 :][:1]
+            if following and isinstance(following[0], nodes.bullet_list):
+                rubric.parent.remove(following[0])
+            rubric.parent.remove(rubric)
 
 
 class ReviewLines(SphinxPostTransform):
@@ -510,6 +541,7 @@ def setup(app: Sphinx) -> None:
     app.add_post_transform(PrintPageSections)
     app.add_post_transform(ActionCardPage)
     app.add_post_transform(BreakableTables)
+    app.connect("doctree-read", leave_out_of_epub, priority=400)  # before the contents are collected
     for transform in (
         LeaveOutOfBook,
         WebOnlySections,
