@@ -474,7 +474,21 @@ class HeadingRoom(SphinxPostTransform):
             top = section
             while isinstance(top.parent, nodes.section) and _first_body(top.parent, self.SKIP) is top:
                 top = top.parent
-            top.parent.insert(top.parent.index(top), _raw(rf"\tpiheadingroom{{{lines}}}"))
+            container, at = _before_labels(top)
+            container.insert(at, _raw(rf"\tpiheadingroom{{{lines}}}"))
+
+
+def _before_labels(section: nodes.section) -> tuple[nodes.Element, int]:
+    """Where something printed just before ``section`` goes: before the labels of its heading, which
+    docutils leaves at the end of the section before it. The LaTeX writer prints a label once, with its
+    heading, only when nothing comes between them; otherwise it prints it twice."""
+    container, at = section.parent, section.parent.index(section)
+    while at and isinstance(container[at - 1], nodes.section):  # the same place in print: the end of the last
+        container = container[at - 1]  # section printed before this one
+        at = len(container)
+    while at and isinstance(container[at - 1], nodes.target):
+        at -= 1
+    return container, at
 
 
 def _first_body(section: nodes.section, skip: tuple) -> nodes.Node | None:
