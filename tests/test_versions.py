@@ -8,11 +8,18 @@ banner of old and dev versions, the root that redirects to the latest release, v
 pages in Chromium (security policy, accessibility in light and dark mode), and each version's pages and EPUB
 through the standards checkers (Nu Html Checker, EPUBCheck). A release with a broken page
 must fail `make versions`, where sphinx-polyversion alone drops the version and exits 0.
+
+The test's `make versions` uses the project's cache (`_build/versions-cache`, tpi_sphinx/versions/cache.py), as
+`make versions` does: the virtual environments are made once for each set of requirements, and the builds of
+the test repository's commits, which are the same while the sources are (their dates are fixed), are reused.
+A fake Makefile shows that a kept build is reused only while every input is the same.
 """
 
 import asyncio
+import dataclasses
 import datetime
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -35,9 +42,10 @@ from test_site import csp_violations
 from test_standards import broken_fragments, nu_errors
 
 from conftest import ROOT, add_long_page
-from tpi_sphinx.versions import manifest, site
+from tpi_sphinx.versions import cache, manifest, site
 from tpi_sphinx.versions.__main__ import formats
 from tpi_sphinx.versions.build import Built, Driver, MakeBuilder, Versions, VersionsFailed
+from tpi_sphinx.versions.cache import Cache
 
 NEW_PAGE = "background/long-test-page.html"  # in main only
 LEFT_ALONE = {"404.html"}
@@ -46,9 +54,19 @@ LEFT_ALONE = {"404.html"}
 # -- A repository with a history: two releases and main ---------------------------------------------
 
 
+# The test repository's commits carry the time of the project's last commit (conftest.py), so that the
+# same sources make the same commits in every session, and `make versions` can reuse their builds.
+DATED = {"GIT_AUTHOR_DATE": f"@{os.environ['SOURCE_DATE_EPOCH']} +0000"}
+DATED["GIT_COMMITTER_DATE"] = DATED["GIT_AUTHOR_DATE"]
+# Where the test's `make versions` keeps environments and builds: the project's own cache, as `make versions` uses.
+CACHE = ROOT / "_build" / "versions-cache"
+
+
 def git(repo: Path, *args: str) -> str:
     command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
-    return subprocess.run([*command, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+    env = {**os.environ, **DATED}
+    done = subprocess.run([*command, *args], cwd=repo, check=True, capture_output=True, text=True, env=env)
+    return done.stdout.strip()
 
 
 def commit(repo: Path, message: str) -> str:
@@ -70,19 +88,36 @@ def titled(repo: Path, title: str) -> None:
 
 
 def new_repository(repo: Path) -> Path:
-    """The project's tree (file times kept, so that make does not reinstall) in a fresh git repository."""
-    shutil.copytree(
-        ROOT, repo, ignore=shutil.ignore_patterns(".git", "_build", ".venv", "__pycache__", ".pytest_cache")
-    )
+    """The project's tree as git sees it (what it tracks, and new files it does not ignore) in a fresh git
+    repository, file times kept."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file() and not (ROOT / name).is_symlink():  # a file deleted, not yet committed
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
     (repo / "releases.toml").write_text(manifest_text([]), encoding="utf-8")
     git(repo, "init", "-q", "-b", "main")
     return repo
 
 
 def make_versions(repo: Path, formats: str = "html") -> subprocess.CompletedProcess:
-    """`make versions` in ``repo``, as a reader runs it (the outer make uses this checkout's .venv)."""
+    """`make versions` in ``repo``, as a reader runs it (the outer make uses this checkout's .venv), with
+    the project's cache of environments and builds."""
     return subprocess.run(
-        ["make", "--no-print-directory", "versions", f"FORMATS={formats}", f"VENV={ROOT / '.venv'}"],
+        [
+            "make",
+            "--no-print-directory",
+            "versions",
+            f"FORMATS={formats}",
+            f"VENV={ROOT / '.venv'}",
+            f"VERSIONS_CACHE={CACHE}",
+        ],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -158,13 +193,23 @@ def test_each_release_builds_as_that_release_and_main_as_unreleased(versioned, h
     }
 
 
-def test_each_version_is_made_by_its_own_makefile_in_its_own_virtual_environment(versioned):
-    """The outer make's VENV= reaches no version: each checkout made its own .venv from its requirements."""
-    for name in ("0.1.0", "0.2.0", "dev"):
-        log = (versioned.parent / "versions-logs" / f"{name}.log").read_text(encoding="utf-8")
-        assert ".venv/bin/pip install --quiet --require-hashes -r requirements.txt" in log, name
-        assert ".venv/bin/sphinx-build -b html -c . -W --keep-going -n" in log, name
-        assert str(ROOT / ".venv") not in log, name
+def test_each_version_is_made_by_its_own_makefile_in_its_own_virtual_environment(versioned, history, tmp_path):
+    """The outer make's VENV= reaches no version: each checkout's .venv is the environment that the version's
+    own Makefile made from the version's own requirements (kept in the cache under their hash)."""
+    for version in manifest.versions(history):
+        log = (versioned.parent / "versions-logs" / f"{version.name}.log").read_text(encoding="utf-8")
+        venv = re.search(r"^versions: \.venv is (\S+), made from requirements.txt \(log: (\S+)\)$", log, re.M)
+        assert venv, version.name
+        made = Path(venv[2]).read_text(encoding="utf-8")
+        assert f"{venv[1]}/bin/pip install --quiet --require-hashes -r requirements.txt" in made, version.name
+        assert ".venv/bin/sphinx-build -b html -c . -W --keep-going -n" in log, version.name
+        assert str(ROOT / ".venv") not in log + made, version.name
+        ownfiles = tmp_path / version.name
+        for name in ("requirements.txt", "scripts/bootstrap-venv"):
+            (ownfiles / name).parent.mkdir(parents=True, exist_ok=True)
+            shown = subprocess.run(["git", "show", f"{version.commit}:{name}"], cwd=history, capture_output=True)
+            (ownfiles / name).write_bytes(shown.stdout)
+        assert Path(venv[1]) == CACHE / "venvs" / Cache(CACHE).venv_key(ownfiles, os.environ), version.name
 
 
 def test_versions_json_lists_every_version_with_label_date_and_path(versioned, history):
@@ -422,7 +467,9 @@ def test_a_release_with_a_broken_page_fails_make_versions_naming_it(tmp_path):
     done = make_versions(repo)
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
-    assert [line for line in lines if "failed to build" in line] == ["make versions: failed to build 0.1.0"]
+    assert [line for line in lines if "failed to build" in line] == ["make versions: failed to build 0.1.0"], (
+        done.stderr[-5000:]
+    )
     assert re.match(r"make(\[\d+\])?: \*\*\* ", lines[-1])  # the failure reaches make, which stops
     assert "a-target-that-does-not-exist" in done.stderr  # the end of the version's log is shown
     assert not (repo / "_build" / "versions" / "index.html").exists()  # no site with a version missing
@@ -432,8 +479,10 @@ def test_a_release_with_a_broken_page_fails_make_versions_naming_it(tmp_path):
 
 FAKE_MAKEFILE = """\
 VENV := .venv
-html:
-\tmkdir -p $(BUILD)/html
+$(VENV)/.installed: requirements.txt
+\tmkdir -p $(VENV) && cp requirements.txt $(VENV)/ && echo $(VENV) >> ../venvs-made && touch $@
+html: $(VENV)/.installed
+\tmkdir -p $(BUILD)/html && echo html >> ../builds-made
 \techo "$(VENV) $$TPI_COMMIT $$TPI_COMMIT_DATE $$SOURCE_DATE_EPOCH $$TPI_DISTANCE" > $(BUILD)/html/index.html
 epub:
 \tmkdir -p $(BUILD)/epub && echo book > $(BUILD)/epub/tpi-reference-9.9.9.epub
@@ -444,14 +493,32 @@ pdf:
 VERSION = manifest.Version("dev", "dev", "c0ffee" * 6 + "c0ff", datetime.date(2026, 3, 1), 1772323200, 7)
 
 
-def fake_build(tmp_path: Path, formats: tuple[str, ...]) -> Built:
-    checkout = tmp_path / "checkout"
+def fake_build(
+    tmp_path: Path,
+    formats: tuple[str, ...],
+    kept: Path | None = None,
+    version: manifest.Version = VERSION,
+    requirements: str = "sphinx==9.0\n",
+) -> Built:
+    """One version's build by MakeBuilder, in a fresh checkout with FAKE_MAKEFILE, into tmp_path/out;
+    tmp_path/builds-made and tmp_path/venvs-made get a line each time make builds the site or an environment."""
+    checkout, out = tmp_path / "checkout", tmp_path / "out"
+    for folder in (checkout, out):
+        shutil.rmtree(folder, ignore_errors=True)
     checkout.mkdir()
     (checkout / "Makefile").write_text(FAKE_MAKEFILE)
+    (checkout / "requirements.txt").write_text(requirements)
     (checkout / "releases.toml").write_text("# an old manifest\n")
-    (tmp_path / "releases.toml").write_text("# the current manifest\n")
-    builder = MakeBuilder(formats, tmp_path / "releases.toml", tmp_path / "logs")
-    return in_a_thread(lambda: asyncio.run(builder.build(Environment(checkout, "dev"), tmp_path / "out", VERSION)))
+    if not (tmp_path / "releases.toml").exists():
+        (tmp_path / "releases.toml").write_text("# the current manifest\n")
+    builder = MakeBuilder(formats, tmp_path / "releases.toml", tmp_path / "logs", kept)
+    return in_a_thread(lambda: asyncio.run(builder.build(Environment(checkout, "dev"), out, version)))
+
+
+def made(tmp_path: Path, what: str) -> list[str]:
+    """What make made so far: a line for each site ("builds") or environment ("venvs")."""
+    found = tmp_path / f"{what}-made"
+    return found.read_text().splitlines() if found.exists() else []
 
 
 def test_a_version_gets_its_commit_in_the_environment_and_not_the_outer_makes_variables(tmp_path, monkeypatch):
@@ -468,6 +535,80 @@ def test_a_failed_make_raises_with_the_end_of_its_log(tmp_path):
     with pytest.raises(BuildError, match="LaTeX Error: broken on purpose"):
         fake_build(tmp_path, ("html", "pdf"))
     assert "broken on purpose" in (tmp_path / "logs" / "dev.log").read_text()
+
+
+def test_a_kept_build_is_reused_as_it_was_built(tmp_path):
+    kept = tmp_path / "cache"
+    first = fake_build(tmp_path, ("html", "epub"), kept)
+    site, log = (tmp_path / "out" / "index.html").read_text(), (tmp_path / "logs" / "dev.log").read_text()
+    again = fake_build(tmp_path, ("html", "epub"), kept)
+    assert made(tmp_path, "builds") == ["html"]  # make ran once
+    assert again.downloads == first.downloads == {"epub": "downloads/tpi-reference-9.9.9.epub"}
+    assert (tmp_path / "out" / "index.html").read_text() == site
+    assert (tmp_path / "out" / "downloads" / "tpi-reference-9.9.9.epub").read_text() == "book\n"
+    reused = (tmp_path / "logs" / "dev.log").read_text()
+    assert reused.startswith("versions: dev not built again: its build is kept in ") and reused.endswith(log)
+
+
+def test_a_change_in_any_input_of_a_build_builds_it_again(tmp_path, monkeypatch):
+    kept = tmp_path / "cache"
+    fake_build(tmp_path, ("html", "epub"), kept)
+    fake_build(tmp_path, ("html",), kept)  # other formats
+    assert len(made(tmp_path, "builds")) == 2
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="beef" * 10))  # another commit
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, timestamp=1772323201))  # another date
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, distance=8))  # another TPI_DISTANCE
+    assert len(made(tmp_path, "builds")) == 5
+    (tmp_path / "releases.toml").write_text("# the manifest with a new release\n")
+    fake_build(tmp_path, ("html",), kept)
+    assert len(made(tmp_path, "builds")) == 6
+    monkeypatch.setenv("SPHINXOPTS", "-D language=fr")  # read by the build (the Makefile's options)
+    fake_build(tmp_path, ("html",), kept)
+    monkeypatch.setenv("BUILD_TEST_NOTHING_READS_THIS", "1")
+    fake_build(tmp_path, ("html",), kept)
+    assert len(made(tmp_path, "builds")) == 7
+    code = tmp_path / "build.py"
+    code.write_text("# the code that builds a version\n")
+    monkeypatch.setattr(cache, "BUILDER_CODE", (code,))
+    fake_build(tmp_path, ("html",), kept)
+    code.write_text("# the code that builds a version, changed\n")
+    fake_build(tmp_path, ("html",), kept)
+    assert len(made(tmp_path, "builds")) == 9
+
+
+def test_a_build_that_failed_is_not_kept(tmp_path):
+    kept = tmp_path / "cache"
+    for _ in range(2):
+        with pytest.raises(BuildError, match="LaTeX Error: broken on purpose"):
+            fake_build(tmp_path, ("html", "pdf"), kept)
+    assert made(tmp_path, "builds") == ["html", "html"]
+    assert not (kept / "builds").exists() or list((kept / "builds").iterdir()) == []
+
+
+def test_a_virtual_environment_is_made_once_for_each_set_of_requirements_by_the_versions_makefile(tmp_path):
+    kept = tmp_path / "cache"
+    fake_build(tmp_path, ("html",), kept)
+    venv = (tmp_path / "checkout" / ".venv").resolve()
+    assert made(tmp_path, "venvs") == [str(venv)] and venv.parent == kept / "venvs"
+    assert (venv / "requirements.txt").read_text() == "sphinx==9.0\n"
+    log = (tmp_path / "logs" / "dev.log").read_text()
+    assert log.startswith(f"versions: .venv is {venv}, made from requirements.txt")
+    assert log.splitlines()[1] == "mkdir -p .venv/_build/html && echo html >> ../builds-made".replace(
+        ".venv/_build", str(tmp_path / "checkout" / "_build")
+    )  # make did not install again: it went straight to the site
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="beef" * 10))
+    assert made(tmp_path, "venvs") == [str(venv)] and len(made(tmp_path, "builds")) == 2
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="cafe" * 10), "sphinx==9.1\n")
+    other = (tmp_path / "checkout" / ".venv").resolve()
+    assert made(tmp_path, "venvs") == [str(venv), str(other)] and other != venv
+    assert (other / "requirements.txt").read_text() == "sphinx==9.1\n"
+
+
+def test_without_a_cache_each_checkout_makes_its_own_environment_and_keeps_nothing(tmp_path):
+    for _ in range(2):
+        fake_build(tmp_path, ("html",))
+        assert not (tmp_path / "checkout" / ".venv").is_symlink()
+    assert made(tmp_path, "venvs") == [".venv", ".venv"] and len(made(tmp_path, "builds")) == 2
 
 
 def test_formats_need_html_and_know_pdf_and_epub():
