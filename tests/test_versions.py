@@ -576,6 +576,16 @@ def test_a_change_in_any_input_of_a_build_builds_it_again(tmp_path, monkeypatch)
     assert len(made(tmp_path, "builds")) == 9
 
 
+def test_the_key_of_a_build_takes_the_variables_its_makefile_uses_from_the_environment(tmp_path):
+    (tmp_path / "Makefile").write_text("PAPER ?= a4\nBOOK := x\nall:\n\techo $(PAPER) ${LANG_OF} $$EDITOR $${PAGER}\n")
+    assert cache.make_names(tmp_path / "Makefile") == {"PAPER", "BOOK", "LANG_OF", "EDITOR", "PAGER"}
+    kept = Cache(tmp_path / "cache")
+    key = partial(kept.build_key, tmp_path, VERSION.commit, ("html",))
+    assert key({"PAPER": "letter"}) != key({"PAPER": "a4"}) != key({})
+    assert key({"TPI_ANYTHING": "1"}) != key({}) and key({"SOURCE_DATE_EPOCH": "1"}) != key({})
+    assert key({"HOME": "/root", "PAPERS": "x"}) == key({})  # what neither the build nor the Makefile reads
+
+
 def test_a_build_that_failed_is_not_kept(tmp_path):
     kept = tmp_path / "cache"
     for _ in range(2):
