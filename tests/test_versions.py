@@ -586,6 +586,17 @@ def test_the_key_of_a_build_takes_the_variables_its_makefile_uses_from_the_envir
     assert key({"HOME": "/root", "PAPERS": "x"}) == key({})  # what neither the build nor the Makefile reads
 
 
+def test_only_the_builds_used_last_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "KEEP_BUILDS", 2)
+    kept = tmp_path / "cache"
+    for commit in ("a", "b", "a", "c"):  # a is used again after b, so b is the oldest when c comes
+        fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit=commit * 40))
+    assert len(made(tmp_path, "builds")) == 3 and len(list((kept / "builds").iterdir())) == 2
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="a" * 40))
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="b" * 40))
+    assert len(made(tmp_path, "builds")) == 4  # a was kept, b was removed
+
+
 def test_a_build_that_failed_is_not_kept(tmp_path):
     kept = tmp_path / "cache"
     for _ in range(2):

@@ -15,7 +15,7 @@ keeps nothing), so that a version that has not changed is not set up or built ag
 A changed input gives another key, so nothing kept is ever used for what it was not made from; a failed
 setup or build is not kept. Each entry is written under another name and renamed into place when
 complete, and a lock file keeps two runs (or two versions) from making the same environment at once.
-``make clean`` removes the cache with the rest of ``_build``.
+Only the ``KEEP_BUILDS`` builds used last are kept; ``make clean`` removes the cache with the rest of ``_build``.
 """
 
 import asyncio
@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 
 FORMAT = "1"  # changed when what is kept, or how, changes
+KEEP_BUILDS = 24  # the builds used last are kept, the others removed (an edited tree makes new commits in the tests)
 BUILDER_CODE = (Path(__file__).parent / "build.py", Path(__file__))  # the code that makes a version's build
 READ_FROM_ENVIRONMENT = re.compile(r"TPI_|SOURCE_DATE_EPOCH$|READTHEDOCS|SPHINX")
 # Make variables a Makefile uses or sets: $(NAME), ${NAME}, $$NAME (in the shell), NAME := / ?= / = / +=
@@ -130,7 +131,10 @@ class Cache:
 
     def kept(self, key: str) -> Path | None:
         folder = self.root / "builds" / key
-        return folder if (folder / "log.txt").is_file() else None
+        if not (folder / "log.txt").is_file():
+            return None
+        os.utime(folder / "log.txt")  # used now: the last to be removed
+        return folder
 
     def keep(self, key: str, html: Path, downloads: dict[str, Path], log: str) -> None:
         """Keep a version's build: written aside, then renamed into place (another run may have kept it first)."""
@@ -146,6 +150,14 @@ class Cache:
             os.rename(part, final)
         except OSError:  # kept meanwhile by another run
             shutil.rmtree(part, ignore_errors=True)
+        self.prune()
+
+    def prune(self) -> None:
+        """Remove all but the KEEP_BUILDS builds used last."""
+        builds = [log.parent for log in (self.root / "builds").glob("*/log.txt")]
+        builds.sort(key=lambda folder: (folder / "log.txt").stat().st_mtime, reverse=True)
+        for folder in builds[KEEP_BUILDS:]:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class VenvFailed(Exception):
