@@ -216,9 +216,11 @@ def kept_verdict(key: str, root: Path = VERDICTS) -> bool:
     return True
 
 
-def keep_verdict(key: str, root: Path = VERDICTS, limit: int = KEEP_VERDICTS) -> None:
+def keep_verdicts(keys: list[str], root: Path = VERDICTS, limit: int = KEEP_VERDICTS) -> None:
+    """Keep these passing verdicts, and only the ``limit`` verdicts used last."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / key).write_text("passed\n", encoding="utf-8")
+    for key in keys:
+        (root / key).write_text("passed\n", encoding="utf-8")
     kept = sorted(root.iterdir(), key=lambda path: path.stat().st_mtime, reverse=True)
     for old in kept[limit:]:
         old.unlink(missing_ok=True)
@@ -230,9 +232,8 @@ def check_unless_passed(check, tools: bytes, items: dict[Path, bytes], run, root
     keys = {path: verdict_key(check, tools, content) for path, content in items.items()}
     todo = [path for path, key in keys.items() if not kept_verdict(key, root)]
     faults = run(todo) if todo else []
-    if not faults:
-        for path in todo:
-            keep_verdict(keys[path], root)
+    if todo and not faults:
+        keep_verdicts([keys[path] for path in todo], root)
     return faults
 
 
@@ -427,10 +428,10 @@ def test_a_failing_verdict_is_never_kept(tmp_path):
 
 
 def test_only_the_verdicts_used_last_are_kept(tmp_path):
+    keep_verdicts(["a", "b", "c"], tmp_path, limit=3)
     for key, used in (("a", 3), ("b", 1), ("c", 2)):
-        keep_verdict(key, tmp_path, limit=3)
         os.utime(tmp_path / key, (used, used))  # b used longest ago, then c
-    keep_verdict("d", tmp_path, limit=2)
+    keep_verdicts(["d"], tmp_path, limit=2)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "d"]
     assert kept_verdict("a", tmp_path) and not kept_verdict("c", tmp_path)
 
