@@ -58,9 +58,10 @@ LEFT_ALONE = {"404.html"}
 # -- A repository with a history: two releases and main ---------------------------------------------
 
 
-# The test repository's commits carry the time of the project's last commit (conftest.py), so that the
-# same sources make the same commits in every session, and `make versions` can reuse their builds.
-DATED = {"GIT_AUTHOR_DATE": f"@{os.environ['SOURCE_DATE_EPOCH']} +0000"}
+# The test repository's commits carry one fixed time (2026-03-01, after its releases' dates), so that the same
+# sources make the same commits in every session, and `make versions` can reuse their builds and the checkers
+# their verdicts. (Not the project's last commit time: any commit, even to a test, would change every build.)
+DATED = {"GIT_AUTHOR_DATE": "@1772323200 +0000"}
 DATED["GIT_COMMITTER_DATE"] = DATED["GIT_AUTHOR_DATE"]
 # Where the test's `make versions` keeps environments and builds: the project's own cache, as `make versions` uses.
 CACHE = ROOT / "_build" / "versions-cache"
