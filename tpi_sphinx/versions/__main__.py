@@ -1,9 +1,11 @@
 """``make versions``: build every release in releases.toml and main into one static site.
 
-    python -m tpi_sphinx.versions [--formats "html pdf epub"] [--sequential] OUT
+    python -m tpi_sphinx.versions [--formats "html pdf epub"] [--sequential] [--cache DIR] OUT
 
 Run from the repository (its git root is used). Each version's make output goes to
-``<OUT>-logs/<version>.log``. Exits 1, naming the versions, when any version fails to build.
+``<OUT>-logs/<version>.log``. With ``--cache DIR`` (``make versions`` gives ``_build/versions-cache``),
+virtual environments and the builds of versions are kept there and reused while their inputs are the
+same (tpi_sphinx.versions.cache). Exits 1, naming the versions, when any version fails to build.
 """
 
 import argparse
@@ -29,6 +31,7 @@ def main() -> int:
     parser.add_argument("out", type=Path, help="the folder of the site (emptied first)")
     parser.add_argument("--formats", type=formats, default=FORMATS, help="html, pdf, epub (default: all three)")
     parser.add_argument("--sequential", action="store_true", help="one version at a time (default: in parallel)")
+    parser.add_argument("--cache", type=Path, help="keep environments and builds here, to reuse (default: none)")
     args = parser.parse_args()
     top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True)
     if top.returncode:
@@ -39,7 +42,9 @@ def main() -> int:
     start = time.perf_counter()
     try:
         found = versions(root)
-        build_site(root, out, found, args.formats, out.with_name(f"{out.name}-logs"), args.sequential)
+        logs = out.with_name(f"{out.name}-logs")
+        cache = args.cache.resolve() if args.cache else None
+        build_site(root, out, found, args.formats, logs, args.sequential, cache)
     except (ManifestError, LayoutError) as error:
         print(f"make versions: {error}", file=sys.stderr)
         return 1

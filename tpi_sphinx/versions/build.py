@@ -13,6 +13,10 @@ record its own hash, knows that it is that release.
 sphinx-polyversion logs a failed build and carries on, exiting 0 with the version missing; the
 driver here records every failure and checks that every version has its ``index.html`` before the
 site is put together, and raises ``VersionsFailed`` naming the versions otherwise.
+
+Given a cache folder (``make versions`` gives ``_build/versions-cache``), a version's build that was made
+before from the same inputs is copied from there instead of made again, and a checkout's ``.venv`` is the
+environment kept there for its requirements (``cache.py``).
 """
 
 import asyncio
@@ -30,6 +34,7 @@ from sphinx_polyversion.environment import Environment
 from sphinx_polyversion.git import Git, GitRef
 
 from . import site
+from .cache import Cache, VenvFailed
 from .manifest import MANIFEST, Version
 
 FORMATS = ("html", "pdf", "epub")
@@ -57,10 +62,11 @@ class Built:
 class MakeBuilder(Builder[Environment, Built]):
     """Runs the checkout's own Makefile and collects the site, the PDF and the EPUB it made."""
 
-    def __init__(self, formats: tuple[str, ...], manifest: Path, logs: Path):
+    def __init__(self, formats: tuple[str, ...], manifest: Path, logs: Path, cache: Path | None = None):
         self.formats = formats
         self.manifest = manifest
         self.logs = logs
+        self.cache = Cache(cache) if cache else None
 
     def environ(self, version: Version) -> dict[str, str]:
         env = {name: value for name, value in os.environ.items() if name not in PARENT_MAKE + PARENT_VERSION}
@@ -78,33 +84,57 @@ class MakeBuilder(Builder[Environment, Built]):
         checkout = environment.path
         if (checkout / MANIFEST).exists():
             shutil.copy2(self.manifest, checkout / MANIFEST)
-        out, _, returncode = await environment.run(
+        env = self.environ(data)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = self.logs / f"{data.name}.log"
+        key = self.cache.build_key(checkout, data.commit, self.formats, env) if self.cache else None
+        if key and (kept := self.cache.kept(key)):
+            shutil.copytree(kept / "html", output_dir, dirs_exist_ok=True)
+            downloads = self.collect(kept / "downloads", output_dir, log)
+            note = f"versions: {data.name} not built again: its build is kept in {kept}; the log of that build:\n"
+            log.write_text(note + (kept / "log.txt").read_text(encoding="utf-8"), encoding="utf-8")
+            return Built(downloads, time.perf_counter() - start)
+        options, out = [], ""
+        if self.cache:
+            try:
+                options, out = await self.cache.venv(checkout, env)
+            except VenvFailed as error:
+                log.write_text(str(error), encoding="utf-8")
+                raise BuildError(str(error)) from None
+        made, _, returncode = await environment.run(
             "make",
             "--no-print-directory",
+            *options,
             *self.formats,
             f"BUILD={checkout / '_build'}",
             cwd=checkout,
-            env=self.environ(data),
+            env=env,
             stdout=PIPE,
             stderr=STDOUT,
         )
-        self.logs.mkdir(parents=True, exist_ok=True)
-        log = self.logs / f"{data.name}.log"
+        out += made
         log.write_text(out, encoding="utf-8")
         if returncode:
             tail = "\n".join(out.splitlines()[-LOG_TAIL:])
             raise BuildError(f"make {' '.join(self.formats)} exited with {returncode} (log: {log})\n{tail}")
         shutil.copytree(checkout / "_build" / "html", output_dir, dirs_exist_ok=True)
+        downloads = self.collect(checkout / "_build", output_dir, log)
+        if key:
+            self.cache.keep(key, checkout / "_build" / "html", {f: output_dir / p for f, p in downloads.items()}, out)
+        return Built(downloads, time.perf_counter() - start)
+
+    def collect(self, built: Path, output_dir: Path, log: Path) -> dict[str, str]:
+        """Copy the PDF and EPUB in ``built``/pdf and ``built``/epub into the version's downloads."""
         downloads = {}
         for fmt in self.formats:
             if fmt in DOWNLOADS:
-                made = sorted((checkout / "_build" / fmt).glob(DOWNLOADS[fmt]))
+                made = sorted((built / fmt).glob(DOWNLOADS[fmt]))
                 if len(made) != 1:
                     raise BuildError(f"make {fmt} made {len(made)} files instead of one (log: {log})")
                 (output_dir / "downloads").mkdir(exist_ok=True)
                 shutil.copy2(made[0], output_dir / "downloads" / made[0].name)
                 downloads[fmt] = f"downloads/{made[0].name}"
-        return Built(downloads, time.perf_counter() - start)
+        return downloads
 
 
 class Versions(Git):
@@ -171,12 +201,19 @@ def say(message: str) -> None:
 
 
 def build_site(
-    root: Path, output_dir: Path, versions: list[Version], formats: tuple[str, ...], logs: Path, sequential: bool
+    root: Path,
+    output_dir: Path,
+    versions: list[Version],
+    formats: tuple[str, ...],
+    logs: Path,
+    sequential: bool,
+    cache: Path | None = None,
 ) -> None:
-    """Build ``versions`` of the repository at ``root`` into ``output_dir`` (emptied first)."""
+    """Build ``versions`` of the repository at ``root`` into ``output_dir`` (emptied first), reusing what
+    ``cache`` keeps (tpi_sphinx.versions.cache) when one is given."""
     if root.resolve().is_relative_to(output_dir.resolve()):
         raise ValueError(f"{output_dir} holds the repository; give a folder for the site")
     shutil.rmtree(output_dir, ignore_errors=True)
     shutil.rmtree(logs, ignore_errors=True)
-    builder = MakeBuilder(formats, root / MANIFEST, logs)
+    builder = MakeBuilder(formats, root / MANIFEST, logs, cache)
     Driver(root, output_dir, versions, builder).run(sequential=sequential)
