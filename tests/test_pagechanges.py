@@ -34,7 +34,8 @@ def test_the_versions_page_lists_every_note_with_a_link_to_its_page(site):
         assert target.is_file(), href
         linked.setdefault(target.relative_to(site.outdir.resolve()).with_suffix("").as_posix(), []).append(item)
     assert set(linked) == set(on_pages)
-    assert listing.select_one("p.rubric").get_text() == "Version 0.2.0"
+    # grouped by version, the newest first
+    assert [rubric.get_text() for rubric in listing.select("p.rubric")] == ["Version 0.3.0", "Version 0.2.0"]
 
 
 def add_a_change_note(project) -> None:
