@@ -184,6 +184,19 @@ def edited(shared):
     return shared.get("edited")
 
 
+def build_edit_chain(folder: Path):
+    from test_reproducible import build_edit_chain  # the edits and the comparisons live there
+
+    return build_edit_chain(folder)
+
+
+@pytest.fixture(scope="session")
+def edit_chain(shared):
+    """A copy of the sources built clean (test_reproducible compares it with ``site``), then a sentence added to a
+    page and rebuilt, then its title changed and rebuilt, each rebuild beside a clean build of the same sources."""
+    return shared.get("edit_chain")
+
+
 def build_versioned(folder: Path) -> Path:
     from test_versions import build_history_and_versions  # the repository and its helpers live there
 
@@ -199,6 +212,7 @@ BUILDS: dict[str, tuple[Callable[[Path], object], set[str]]] = {
     "epub": (build_epub, {"epub_file"}),
     "faulty": (build_faulty, {"faulty_build"}),
     "edited": (build_edited, {"edited"}),
+    "edit_chain": (build_edit_chain, {"edit_chain"}),
     "versioned": (build_versioned, {"history", "versioned"}),
 }
 WAIT_LIMIT_S = 3600  # a build that another worker never finishes fails the tests that need it
