@@ -215,6 +215,8 @@ BUILDS: dict[str, tuple[Callable[[Path], object], set[str]]] = {
     "edit_chain": (build_edit_chain, {"edit_chain"}),
     "versioned": (build_versioned, {"history", "versioned"}),
 }
+URGENT = {"site"}  # built at the tests' priority; the others at niceness GIVE_WAY
+GIVE_WAY = 5
 WAIT_LIMIT_S = 3600  # a build that another worker never finishes fails the tests that need it
 
 
@@ -237,6 +239,10 @@ class SharedBuilds:
         self.threads.append(thread)
 
     def _build(self, name: str) -> None:
+        # The site first: most tests wait for it. The other builds (and what they run) give way to it and to the
+        # tests' own work (on Linux a thread's niceness is its own, and the processes it starts inherit it).
+        if name not in URGENT:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), GIVE_WAY)
         folder = self.root / name
         folder.mkdir()
         try:
@@ -278,6 +284,28 @@ def shared(request, tmp_path_factory) -> SharedBuilds:
             builds.start(name)
     yield builds
     builds.finish()
+
+
+# How the workers share the tests (`--dist loadscope --no-loadscope-reorder` in pytest.ini): each module goes to
+# one worker, so that its module and session fixtures (the browser tours) are made once, and the modules go out
+# in the order of the items here: first those whose tests do the most work one after another in the worker
+# itself (the browser tours, the versioned site's checks, the search queries, EPUBCheck, the LaTeX build), so
+# that they run beside the shared builds and the other modules instead of after them; then the others, the
+# biggest first (as pytest-xdist orders them without the option).
+FIRST = ("test_browser.py", "test_versions.py", "test_search_quality.py", "test_epub.py", "test_reproducible.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    sizes: dict[Path, int] = {}
+    for item in items:
+        sizes[item.path] = sizes.get(item.path, 0) + 1
+
+    def order(item: pytest.Item) -> tuple[int, int, str]:
+        first = FIRST.index(item.path.name) if item.path.name in FIRST else len(FIRST)
+        return first, -sizes[item.path], item.path.name
+
+    items.sort(key=order)  # stable: the order within a module is kept
 
 
 @pytest.fixture(scope="session", params=["as written", "with a long page added"])

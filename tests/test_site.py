@@ -116,6 +116,17 @@ def test_every_page_declares_its_content_security_policy_first(parsed):
         assert first_loading is None or meta.sourceline < first_loading.sourceline, page
 
 
+def csp_violations(page, url: str) -> list[str]:
+    """What Chromium reports as violations of the page's Content-Security-Policy while it loads and runs
+    (test_versions; the site's own pages: test_browser's tours)."""
+    found: list[str] = []
+    page.on(
+        "console", lambda message: found.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    page.goto(url, wait_until="networkidle" if "search.html?" in url else "load")  # the search fetches pages
+    return found
+
+
 # -- Each page loads only the assets it uses (tpi_sphinx/pageassets.py) ------------------------------
 
 
