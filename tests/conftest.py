@@ -215,7 +215,7 @@ BUILDS: dict[str, tuple[Callable[[Path], object], set[str]]] = {
     "edit_chain": (build_edit_chain, {"edit_chain"}),
     "versioned": (build_versioned, {"history", "versioned"}),
 }
-URGENT = {"site"}  # built at the tests' priority; the others at niceness GIVE_WAY
+URGENT = {"site", "edit_chain"}  # the site and the longest chain at the tests' priority; the others give way
 GIVE_WAY = 5
 WAIT_LIMIT_S = 3600  # a build that another worker never finishes fails the tests that need it
 
@@ -239,8 +239,9 @@ class SharedBuilds:
         self.threads.append(thread)
 
     def _build(self, name: str) -> None:
-        # The site first: most tests wait for it. The other builds (and what they run) give way to it and to the
-        # tests' own work (on Linux a thread's niceness is its own, and the processes it starts inherit it).
+        # The site first (most tests wait for it) and the longest chain of builds. The other builds (and what
+        # they run) give way to them and to the tests' own work (on Linux a thread's niceness is its own, and the
+        # processes it starts inherit it).
         if name not in URGENT:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), GIVE_WAY)
         folder = self.root / name

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,33 +254,57 @@ def _git_dir() -> str:
     return done.stdout.strip()
 
 
-def _edit_and_rebuild(project: Path, build: Path, clean: Path, edit: Callable[[str], str], **git: str) -> Step:
+def _add_a_sentence(text: str) -> str:
+    return text + "\nAn added sentence.\n"
+
+
+def _retitle_and_note(text: str) -> str:
+    return text.replace("# Pneumothorax\n", "# Pneumothorax after injection\n", 1) + NOTE
+
+
+def _edit(project: Path, *edits: Callable[[str], str]) -> None:
     page = project / PNEUMOTHORAX
+    for edit in edits:
+        page.write_text(edit(page.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _clean_build_of(folder: Path, *edits: Callable[[str], str]) -> Path:
+    """A clean build (TPI_FULL_REBUILD=1) of another copy of the sources with ``edits`` made: its html/."""
+    project = copy_project(folder / "project")
+    _edit(project, *edits)
+    _html(project, folder, TPI_FULL_REBUILD="1", GIT_DIR=_git_dir(), GIT_WORK_TREE=str(project))
+    return folder / "html"
+
+
+def _edit_and_rebuild(project: Path, build: Path, edit: Callable[[str], str], **git: str) -> tuple[set[str], Path]:
+    """The pages the rebuild after ``edit`` wrote, and a copy of the site it gave."""
     before = _times(build, ["safety/pneumothorax", *LISTING])
-    page.write_text(edit(page.read_text(encoding="utf-8")), encoding="utf-8")
+    _edit(project, edit)
     _html(project, build, **git)
-    written = _written_again(build, before)
-    _html(project, clean, TPI_FULL_REBUILD="1", **git)
-    return Step(written, _differing(clean / "html", build / "html"), clean / "html")
+    kept = build.parent / f"{build.name}-{edit.__name__.strip('_')}"
+    shutil.copytree(build / "html", kept)
+    return _written_again(build, before), kept
 
 
 def build_edit_chain(folder: Path) -> EditChain:
     """Made once per session by conftest.py's shared builds: one clean build of a copy of the sources (which
-    is also the second clean build of test_two_clean_builds_give_the_same_website) and two edits on top."""
+    is also the second clean build of test_two_clean_builds_give_the_same_website) and two edits on top, each
+    rebuilt. The clean builds to compare with are of other copies, edited alike, and run beside the chain."""
     project, build = copy_project(folder / "project"), folder / "rebuilt"
-    # The copy is of the repository's commit: its pages' dates of last change come from the repository's history.
-    git = {"GIT_DIR": _git_dir(), "GIT_WORK_TREE": str(project)}
-    _html(project, build, **git)
-    shutil.copytree(build / "html", folder / "first")  # file times kept: the rebuilds below go on in build/
-    sentence = _edit_and_rebuild(
-        project, build, folder / "sentence-clean", lambda text: text + "\nAn added sentence.\n", **git
-    )
-    title = _edit_and_rebuild(
-        project,
-        build,
-        folder / "title-clean",
-        lambda text: text.replace("# Pneumothorax\n", "# Pneumothorax after injection\n", 1) + NOTE,
-        **git,
+    with ThreadPoolExecutor(2) as pool:
+        cleans = [
+            pool.submit(_clean_build_of, folder / "sentence-clean", _add_a_sentence),
+            pool.submit(_clean_build_of, folder / "title-clean", _add_a_sentence, _retitle_and_note),
+        ]
+        # The copy is of the repository's commit: its pages' dates of last change come from its history.
+        git = {"GIT_DIR": _git_dir(), "GIT_WORK_TREE": str(project)}
+        _html(project, build, **git)
+        shutil.copytree(build / "html", folder / "first")  # file times kept: the rebuilds below go on in build/
+        written = [_edit_and_rebuild(project, build, edit, **git) for edit in (_add_a_sentence, _retitle_and_note)]
+        clean = [done.result() for done in cleans]
+    sentence, title = (
+        Step(pages, _differing(clean_html, rebuilt), clean_html)
+        for (pages, rebuilt), clean_html in zip(written, clean, strict=True)
     )
     return EditChain(folder / "first", sentence, title)
 
