@@ -184,6 +184,19 @@ def edited(shared):
     return shared.get("edited")
 
 
+def build_edit_chain(folder: Path):
+    from test_reproducible import build_edit_chain  # the edits and the comparisons live there
+
+    return build_edit_chain(folder)
+
+
+@pytest.fixture(scope="session")
+def edit_chain(shared):
+    """A copy of the sources built clean (test_reproducible compares it with ``site``), then a sentence added to a
+    page and rebuilt, then its title changed and rebuilt, each rebuild beside a clean build of the same sources."""
+    return shared.get("edit_chain")
+
+
 def build_versioned(folder: Path) -> Path:
     from test_versions import build_history_and_versions  # the repository and its helpers live there
 
@@ -199,8 +212,13 @@ BUILDS: dict[str, tuple[Callable[[Path], object], set[str]]] = {
     "epub": (build_epub, {"epub_file"}),
     "faulty": (build_faulty, {"faulty_build"}),
     "edited": (build_edited, {"edited"}),
+    "edit_chain": (build_edit_chain, {"edit_chain"}),
     "versioned": (build_versioned, {"history", "versioned"}),
 }
+# At the tests' priority: the site (most tests wait for it) and the longest chains; the others give way. (The
+# versioned site at niceness 5 was the last thing to finish: 572 s of setup in a full run at load 20.)
+URGENT = {"site", "edit_chain", "versioned"}
+GIVE_WAY = 5
 WAIT_LIMIT_S = 3600  # a build that another worker never finishes fails the tests that need it
 
 
@@ -223,6 +241,11 @@ class SharedBuilds:
         self.threads.append(thread)
 
     def _build(self, name: str) -> None:
+        # The site first (most tests wait for it) and the longest chains of builds. The other builds (and what
+        # they run) give way to them and to the tests' own work (on Linux a thread's niceness is its own, and the
+        # processes it starts inherit it).
+        if name not in URGENT:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), GIVE_WAY)
         folder = self.root / name
         folder.mkdir()
         try:
@@ -264,6 +287,28 @@ def shared(request, tmp_path_factory) -> SharedBuilds:
             builds.start(name)
     yield builds
     builds.finish()
+
+
+# How the workers share the tests (`--dist loadscope --no-loadscope-reorder` in pytest.ini): each module goes to
+# one worker, so that its module and session fixtures (the browser tours) are made once, and the modules go out
+# in the order of the items here: first those whose tests do the most work one after another in the worker
+# itself (the browser tours, the versioned site's checks, the search queries, EPUBCheck, the LaTeX build), so
+# that they run beside the shared builds and the other modules instead of after them; then the others, the
+# biggest first (as pytest-xdist orders them without the option).
+FIRST = ("test_browser.py", "test_versions.py", "test_search_quality.py", "test_epub.py", "test_reproducible.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    sizes: dict[Path, int] = {}
+    for item in items:
+        sizes[item.path] = sizes.get(item.path, 0) + 1
+
+    def order(item: pytest.Item) -> tuple[int, int, str]:
+        first = FIRST.index(item.path.name) if item.path.name in FIRST else len(FIRST)
+        return first, -sizes[item.path], item.path.name
+
+    items.sort(key=order)  # stable: the order within a module is kept
 
 
 @pytest.fixture(scope="session", params=["as written", "with a long page added"])

@@ -35,7 +35,8 @@ def site_pages(site) -> list[str]:
 def start_axe(page, rules: list[str] | None = None) -> None:
     """Start axe-core on the page as it is now, without waiting: tabs in parallel share the work.
     ``rules``: only these axe rules (without: every rule that axe runs by default)."""
-    page.evaluate(AXE.axe_script)
+    if not page.evaluate("typeof axe !== 'undefined'"):  # once a page load
+        page.evaluate(AXE.axe_script)
     options = {"resultTypes": ["violations"]} | ({"runOnly": {"type": "rule", "values": rules}} if rules else {})
     page.evaluate("options => { window.__axe = axe.run(options); }", options)
 
@@ -101,6 +102,20 @@ def visit(page, url: str) -> None:
 # cat.color category that it runs by default (color-contrast-enhanced, the AAA level, is off in both tours).
 SCHEME_RULES = {"light": None, "dark": ["color-contrast", "link-in-text-block"]}
 
+# A page loaded in light mode and switched to dark as a reader's toggle does (Furo's stored choice and the
+# body's data-theme) and as the system setting does (prefers-color-scheme): painted as one loaded in dark mode
+# (test_a_page_switched_to_dark_is_painted_as_one_loaded_dark), once the transitions have run.
+TO_DARK = """async () => {
+    try { localStorage.setItem('theme', 'dark') } catch (e) {}
+    document.body.dataset.theme = 'dark';
+    await Promise.all(document.getAnimations().map(a => a.finished));
+}"""
+
+
+def switch_to_dark(page) -> None:
+    page.emulate_media(color_scheme="dark")
+    page.evaluate(TO_DARK)
+
 
 @dataclass
 class Tour:
@@ -110,26 +125,36 @@ class Tour:
     watch: Watch
 
 
-@pytest.fixture(scope="session", params=SCHEMES)
-def tour(request, site, served, browser) -> Tour:
-    """Every page of the site visited once in one color scheme, with axe run on each (a few tabs at a time):
-    every rule in light mode, the colour rules (contrast) in dark mode."""
-    scheme = request.param
-    context, page, watch = open_tab(browser, served, scheme)
+@pytest.fixture(scope="session")
+def tours(site, served, browser) -> dict[str, Tour]:
+    """Every page of the site visited once, a few tabs at a time, with axe run on each in both color schemes:
+    every rule in light mode, then, the page switched to dark mode, the colour rules (contrast). What the
+    pages reported while they loaded and ran (console errors, requests) is the same watch in both."""
+    context, page, watch = open_tab(browser, served, "light")
     tabs = [page] + [context.new_page() for _ in range(TABS - 1)]
     paths = [*site_pages(site), SEARCH]
-    violations, background = {}, {}
+    tours = {scheme: Tour(scheme, {}, {}, watch) for scheme in SCHEMES}
     for start in range(0, len(paths), len(tabs)):
         batch = list(zip(tabs, paths[start : start + len(tabs)], strict=False))
         for tab, path in batch:
+            tab.emulate_media(color_scheme="light")
             visit(tab, f"{served}/{path}")
-            background[path] = tab.evaluate("getComputedStyle(document.body).backgroundColor")
-            start_axe(tab, SCHEME_RULES[scheme])
-        for tab, path in batch:
-            if found := finish_axe(tab):
-                violations[path] = found
+        for scheme in SCHEMES:
+            for tab, path in batch:
+                if scheme == "dark":
+                    switch_to_dark(tab)
+                tours[scheme].background[path] = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+                start_axe(tab, SCHEME_RULES[scheme])
+            for tab, path in batch:
+                if found := finish_axe(tab):
+                    tours[scheme].violations[path] = found
     context.close()
-    return Tour(scheme, violations, background, watch)
+    return tours
+
+
+@pytest.fixture(scope="session", params=SCHEMES)
+def tour(request, tours) -> Tour:
+    return tours[request.param]
 
 
 def is_dark(rgb: str) -> bool:
@@ -144,12 +169,40 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(tour):
 
 
 def test_no_console_error_on_any_page(tour):
-    """Also catches what the Content-Security-Policy blocked: Chromium reports each block as an error."""
+    """Also catches what the Content-Security-Policy blocked: Chromium reports each block as an error
+    (test_the_watch_reports_what_the_content_security_policy_blocks)."""
     assert not tour.watch.errors, f"{tour.scheme} mode: {tour.watch.errors}"
 
 
 def test_no_request_leaves_the_local_server(tour):
     assert not tour.watch.outside, tour.watch.outside
+
+
+# What a reader sees of each element: its colours, and whether it shows.
+PAINT = """() => [...document.querySelectorAll('body *')].map(el => {
+    const s = getComputedStyle(el);
+    return [el.tagName, s.display, s.visibility, s.color, s.backgroundColor, s.borderTopColor, s.borderBottomColor,
+            s.outlineColor, s.textDecorationColor, s.fill, s.stroke, s.boxShadow, s.backgroundImage].join(' | ');
+})"""
+
+
+@pytest.mark.parametrize("path", ["safety/last.html", "procedure/maximum-doses.html", "index.html", SEARCH])
+def test_a_page_switched_to_dark_is_painted_as_one_loaded_dark(browser, served, path):
+    """The tours load each page once, in light mode, and switch it to dark mode for the dark tour's rules."""
+    painted = {}
+    for scheme in SCHEMES:
+        context, page, watch = open_tab(browser, served, scheme)
+        visit(page, f"{served}/{path}")
+        page.wait_for_load_state("networkidle")  # the page's scripts done (the calculator fills in its form)
+        painted[scheme] = page.evaluate(PAINT)
+        if scheme == "light":
+            switch_to_dark(page)
+            painted["switched"] = page.evaluate(PAINT)
+        context.close()
+        assert not watch.errors
+    assert len(painted["dark"]) > 100
+    assert painted["switched"] == painted["dark"]
+    assert painted["light"] != painted["dark"]  # the comparison sees a page in the other scheme
 
 
 def test_axe_reports_a_low_contrast_element_and_an_unlevelled_heading(browser, served):
@@ -201,6 +254,24 @@ def test_the_watch_catches_console_errors_exceptions_and_outside_requests(browse
     assert any("probe: console" in e for e in watch.errors)
     assert any("probe: exception" in e for e in watch.errors)
     assert any("https://example.org/probe.png" in r for r in watch.outside)
+
+
+def test_the_watch_reports_what_the_content_security_policy_blocks(browser, served, site):
+    """Chromium reports each load that the page's Content-Security-Policy blocks as a console error, so the
+    tours' watch (test_no_console_error_on_any_page) finds a page that breaks its policy: here an inline
+    script and an image from another host, on the start page as built."""
+    page_html = (site.outdir / "index.html").read_text(encoding="utf-8")
+    assert 'http-equiv="Content-Security-Policy"' in page_html
+    probe = page_html.replace(
+        "</body>", '<script>document.title = "x"</script><img src="https://example.org/x.png" alt=""></body>'
+    )
+    context, page, watch = open_tab(browser, served)
+    page.route(f"{served}/csp-probe.html", lambda route: route.fulfill(body=probe, content_type="text/html"))
+    visit(page, f"{served}/csp-probe.html")
+    context.close()
+    blocked = [e for e in watch.errors if "Content Security Policy" in e]
+    assert len(blocked) == 2, watch.errors
+    assert not watch.outside  # the policy stopped the image before it left
 
 
 def search_results(page) -> list[dict]:

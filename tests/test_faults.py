@@ -204,11 +204,13 @@ def page_path(name: str) -> str:
 
 def build_faulty_copy(folder):
     """Every fault injected into one copy of the sources, each where it names, the small test pages added
-    to it, and the faults that test_bibliography, test_doses and test_lint inject; the copy built once
-    (conftest.py's ``faulty_build``: each test reads the warnings of its own file or line)."""
+    to it, the faults that test_bibliography, test_doses and test_lint inject, and a page's review overdue
+    (test_pagehistory); the copy built once (conftest.py's ``faulty_build``: each test reads the warnings of
+    its own file or line)."""
     from test_bibliography import add_mirror_entry
     from test_doses import give_a_wrong_unit
     from test_lint import add_raw_html_page
+    from test_pagehistory import make_a_review_overdue
 
     project = copy_project(folder / "project")
     expected = {name: (path, inject(project), code) for name, (path, inject, code) in FAULTS.items()}
@@ -217,6 +219,7 @@ def build_faulty_copy(folder):
     expected["mirror address"] = add_mirror_entry(project)
     expected["wrong unit"] = give_a_wrong_unit(project)
     expected["raw html page"] = add_raw_html_page(project)
+    make_a_review_overdue(project)  # not a fault of the build: a notice on the page (test_pagehistory)
     return sphinx_build(project, folder / "html"), expected
 
 

@@ -51,29 +51,23 @@ def test_no_page_of_this_version_is_due_for_review(site):
     assert due == []
 
 
-def test_a_page_past_the_interval_says_its_review_is_due(project_copy, tmp_path):
-    page = project_copy / "docs" / "evidence" / "grading.md"
+OVERDUE = "docs/evidence/grading.md"  # reviewed long ago in the faulty copy (conftest.py's ``faulty_build``)
+
+
+def make_a_review_overdue(project) -> None:
+    """The page's review dated 2020-01-15: more than the interval (24 months in conf.py) before any build date
+    since 2022-01-15, the build date of this commit (SOURCE_DATE_EPOCH) included."""
+    page = project / OVERDUE
     text = page.read_text(encoding="utf-8")
     reviewed = next(line for line in text.splitlines() if line.startswith("reviewed:"))
     page.write_text(text.replace(reviewed, "reviewed: 2020-01-15", 1), encoding="utf-8")
-    out = tmp_path / "html"
-    command = [
-        "python",
-        "-m",
-        "sphinx",
-        "-b",
-        "html",
-        "-c",
-        str(project_copy),
-        "-q",
-        "-D",
-        "tpi_review_interval_months=24",
-    ]
-    env = {"SOURCE_DATE_EPOCH": "1764115200", "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin"}
-    subprocess.run([*command, str(project_copy / "docs"), str(out)], check=True, capture_output=True, env=env)
-    soup = BeautifulSoup((out / "evidence" / "grading.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def test_a_page_past_the_interval_says_its_review_is_due(faulty_build):
+    build, _ = faulty_build
+    soup = BeautifulSoup((build.outdir / "evidence" / "grading.html").read_text(encoding="utf-8"), "html.parser")
     notice = soup.select_one("article .review-due")
     assert notice and "last checked 2020-01-15, more than 24 months ago" in notice.get_text()
-    assert not BeautifulSoup((out / "evidence" / "summary.html").read_text(encoding="utf-8"), "html.parser").select(
-        ".review-due"
-    )
+    assert not BeautifulSoup(
+        (build.outdir / "evidence" / "summary.html").read_text(encoding="utf-8"), "html.parser"
+    ).select(".review-due")

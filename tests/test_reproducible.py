@@ -10,10 +10,12 @@ import pickle
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import ROOT, copy_project, sphinx_build
+from conftest import ROOT, copy_project
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from synthetic_pages import add_synthetic_pages  # noqa: E402
@@ -40,10 +42,11 @@ def test_source_date_epoch_is_the_last_commit():
     assert made.stdout.strip() == commit_time.stdout.strip()  # exported to every command the Makefile runs
 
 
-def test_two_clean_builds_give_the_same_website(site, tmp_path):
-    again = sphinx_build(ROOT, tmp_path / "html")
-    assert again.returncode == 0, again.output
-    assert _differing(site.outdir, again.outdir) == []
+def test_two_clean_builds_give_the_same_website(site, edit_chain):
+    """conftest.py's site (of the repository) and the first build of test_reproducible's edit chain (of a copy of
+    the sources elsewhere, strict, its doctrees elsewhere): the same website, byte for byte."""
+    assert _differing(site.outdir, edit_chain.first) == []
+    assert len(list(edit_chain.first.rglob("*.html"))) > 40
 
 
 def test_two_clean_builds_give_the_same_latex_sources_as_the_pdf_was_made_from(plain_book, tmp_path):
@@ -221,38 +224,105 @@ def _written_again(folder, before: dict[str, int]) -> set[str]:
 
 # the page listing it, the book, the notes, another page, and the pages that are not documents
 LISTING = ["safety/index", "index", "about/versions", "safety/complications", "genindex", "search", "404"]
+PNEUMOTHORAX = "docs/safety/pneumothorax.md"
+NOTE = "\n:::{versionadded} 0.2.0\nA test note on the pleura.\n:::\n"
 
 
-def test_an_edit_inside_a_page_writes_that_page_alone(tmp_path):
+@dataclass
+class Step:
+    """An edit of the chain: the pages of ``LISTING`` (and the edited page) that the rebuild after it wrote
+    again, and the files in which that rebuild differs from a clean build of the sources as edited."""
+
+    written: set[str]
+    differing: list[str]
+    clean: Path  # the clean build's html/
+
+
+@dataclass
+class EditChain:
+    """A copy of the sources built clean (strict, as `make html` builds it), then edited twice, each edit
+    rebuilt incrementally and compared with a clean build of the sources as edited (TPI_FULL_REBUILD=1)."""
+
+    first: Path  # html/ of the first clean build, as it was before the edits
+    sentence: Step  # a sentence added to a page
+    title: Step  # then that page's title changed and a change note added
+
+
+def _git_dir() -> str:
+    done = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _add_a_sentence(text: str) -> str:
+    return text + "\nAn added sentence.\n"
+
+
+def _retitle_and_note(text: str) -> str:
+    return text.replace("# Pneumothorax\n", "# Pneumothorax after injection\n", 1) + NOTE
+
+
+def _edit(project: Path, *edits: Callable[[str], str]) -> None:
+    page = project / PNEUMOTHORAX
+    for edit in edits:
+        page.write_text(edit(page.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _clean_build_of(folder: Path, *edits: Callable[[str], str]) -> Path:
+    """A clean build (TPI_FULL_REBUILD=1) of another copy of the sources with ``edits`` made: its html/."""
+    project = copy_project(folder / "project")
+    _edit(project, *edits)
+    _html(project, folder, TPI_FULL_REBUILD="1", GIT_DIR=_git_dir(), GIT_WORK_TREE=str(project))
+    return folder / "html"
+
+
+def _edit_and_rebuild(project: Path, build: Path, edit: Callable[[str], str], **git: str) -> tuple[set[str], Path]:
+    """The pages the rebuild after ``edit`` wrote, and a copy of the site it gave."""
+    before = _times(build, ["safety/pneumothorax", *LISTING])
+    _edit(project, edit)
+    _html(project, build, **git)
+    kept = build.parent / f"{build.name}-{edit.__name__.strip('_')}"
+    shutil.copytree(build / "html", kept)
+    return _written_again(build, before), kept
+
+
+def build_edit_chain(folder: Path) -> EditChain:
+    """Made once per session by conftest.py's shared builds: one clean build of a copy of the sources (which
+    is also the second clean build of test_two_clean_builds_give_the_same_website) and two edits on top, each
+    rebuilt. The clean builds to compare with are of other copies, edited alike, and run beside the chain."""
+    project, build = copy_project(folder / "project"), folder / "rebuilt"
+    with ThreadPoolExecutor(2) as pool:
+        cleans = [
+            pool.submit(_clean_build_of, folder / "sentence-clean", _add_a_sentence),
+            pool.submit(_clean_build_of, folder / "title-clean", _add_a_sentence, _retitle_and_note),
+        ]
+        # The copy is of the repository's commit: its pages' dates of last change come from its history.
+        git = {"GIT_DIR": _git_dir(), "GIT_WORK_TREE": str(project)}
+        _html(project, build, **git)
+        shutil.copytree(build / "html", folder / "first")  # file times kept: the rebuilds below go on in build/
+        written = [_edit_and_rebuild(project, build, edit, **git) for edit in (_add_a_sentence, _retitle_and_note)]
+        clean = [done.result() for done in cleans]
+    sentence, title = (
+        Step(pages, _differing(clean_html, rebuilt), clean_html)
+        for (pages, rebuilt), clean_html in zip(written, clean, strict=True)
+    )
+    return EditChain(folder / "first", sentence, title)
+
+
+def test_an_edit_inside_a_page_writes_that_page_alone(edit_chain):
     """A sentence added: the page is written again, and not the pages that list it (its title and headings are
     unchanged), the list of page changes (no note changed) or the general index, search and 404 pages (no
     index entry changed); the site is still the clean build's."""
-    project = copy_project(tmp_path / "project")
-    _html(project, tmp_path / "rebuilt")
-    page = project / "docs" / "safety" / "pneumothorax.md"
-    before = _times(tmp_path / "rebuilt", ["safety/pneumothorax", *LISTING])
-    page.write_text(page.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
-    _html(project, tmp_path / "rebuilt")
-    assert _written_again(tmp_path / "rebuilt", before) == {"safety/pneumothorax"}
-    _html(project, tmp_path / "clean", TPI_FULL_REBUILD="1")
-    assert _differing(tmp_path / "clean" / "html", tmp_path / "rebuilt" / "html") == []
+    assert edit_chain.sentence.written == {"safety/pneumothorax"}
+    assert edit_chain.sentence.differing == []
 
 
-def test_a_new_title_and_a_change_note_reach_every_page_that_shows_them(tmp_path):
+def test_a_new_title_and_a_change_note_reach_every_page_that_shows_them(edit_chain):
     """A page's title shows in the navigation of every page and in the list of page changes, and a new change
     note in that list: after the edit every page is written again and the site is the clean build's (Sphinx
     alone would write only the pages that list the edited one, leaving an old navigation everywhere else)."""
-    project = copy_project(tmp_path / "project")
-    _html(project, tmp_path / "rebuilt")
-    before = _times(tmp_path / "rebuilt", LISTING)
-    page = project / "docs" / "safety" / "pneumothorax.md"
-    text = page.read_text(encoding="utf-8").replace("# Pneumothorax\n", "# Pneumothorax after injection\n", 1)
-    note = "\n:::{versionadded} 0.2.0\nA test note on the pleura.\n:::\n"
-    page.write_text(text + note, encoding="utf-8")
-    _html(project, tmp_path / "rebuilt")
-    assert _written_again(tmp_path / "rebuilt", before) == set(LISTING)
-    _html(project, tmp_path / "clean", TPI_FULL_REBUILD="1")
-    versions = (tmp_path / "clean" / "html" / "about" / "versions.html").read_text()
+    assert edit_chain.title.written == {"safety/pneumothorax", *LISTING}
+    versions = (edit_chain.title.clean / "about" / "versions.html").read_text()
     assert "A test note on the pleura" in versions and "Pneumothorax after injection" in versions
-    assert "Pneumothorax after injection" in (tmp_path / "clean" / "html" / "safety" / "complications.html").read_text()
-    assert _differing(tmp_path / "clean" / "html", tmp_path / "rebuilt" / "html") == []
+    assert "Pneumothorax after injection" in (edit_chain.title.clean / "safety" / "complications.html").read_text()
+    assert edit_chain.title.differing == []
