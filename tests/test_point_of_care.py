@@ -247,7 +247,8 @@ def test_the_quick_reference_gives_the_numbers_of_the_last_card(site):
         ]
         for tr in quick.select("table#table-quick-last tbody tr")
     }
-    per_kg, threshold, fixed, _ = rows["Bolus"]
+    per_kg, threshold, cap, fixed, _ = rows["Bolus"]
+    assert cap == fixed  # the per-kilogram bolus never above the fixed bolus, as on the card
     card = BeautifulSoup((site.outdir / "safety" / "last.html").read_text(encoding="utf-8"), "html.parser")
     checked = 0
     for tr in card.select("table#table-last-by-weight tbody tr"):
