@@ -147,7 +147,19 @@ def test_syntax_colours_load_only_on_pages_with_highlighted_code(parsed):
         assert ("pygments.css" in assets) == has_code, page
         assert "design-tabs.js" not in assets, page  # no page has tabs
     assert with_code and len(without) > 40  # the contributing guide has code; clinical pages have none
-    assert {"furo.css", "sphinx-design.min.css", "tpi.css"} <= loaded_assets(parsed[without[0]])
+    assert {"furo.css", "tpi.css"} <= loaded_assets(parsed[without[0]])
+
+
+def test_sphinx_designs_style_sheet_loads_only_on_pages_with_its_components(parsed):
+    """The landing page's cards and the cases' answers are sphinx-design components; a page without one
+    does not load its 55 KB style sheet (the page-weight budget)."""
+    with_design = set()
+    for page, soup in parsed.items():
+        uses = bool(soup.select_one("article [class*='sd-']"))
+        assert ("sphinx-design.min.css" in loaded_assets(soup)) == uses, page
+        if uses:
+            with_design.add(page.name)
+    assert "index.html" in with_design and 40 < len(parsed) - len(with_design)
 
 
 def test_an_asset_is_left_out_only_when_its_page_does_not_use_it():
@@ -157,6 +169,8 @@ def test_an_asset_is_left_out_only_when_its_page_does_not_use_it():
     assert not unused("pygments.css", '<div class="highlight-python notranslate">')
     assert unused("_static/design-tabs.js?v=1", "<p>text</p>")
     assert not unused("design-tabs.js", '<div class="sd-tab-set docutils">')
+    assert unused("_static/sphinx-design.min.css?v=95c83b7e", "<p>text</p>")
+    assert not unused("sphinx-design.min.css", '<div class="sd-card sd-sphinx-override">')
     assert not unused("styles/furo.css", "<p>text</p>")
 
 

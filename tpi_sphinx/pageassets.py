@@ -1,9 +1,11 @@
 """Each page loads only the style sheets and scripts it uses.
 
 Sphinx and sphinx-design add some assets to every page: the syntax colours (``pygments.css``, 20 KB)
-that only a page with highlighted code needs, and sphinx-design's tab script (``design-tabs.js``) that
-only a page with tabs needs. A page without them leaves them out, which keeps a first visit light
-(the page-weight budget of `make bench`). Every other asset is loaded by every page, as before.
+that only a page with highlighted code needs, sphinx-design's style sheet (``sphinx-design.min.css``,
+55 KB, every rule of it under an ``sd-`` class) that only a page with its cards or dropdowns needs, and its
+tab script (``design-tabs.js``) that only a page with tabs needs. A page without them leaves them out,
+which keeps a first visit light (the page-weight budget of `make bench`). Every other asset is loaded by
+every page, as before.
 """
 
 from sphinx.application import Sphinx
@@ -12,6 +14,7 @@ from sphinx.application import Sphinx
 USED_WHEN = {
     "pygments.css": 'class="highlight',
     "design-tabs.js": "sd-tab-set",
+    "sphinx-design.min.css": "sd-",
 }
 
 
