@@ -3,9 +3,11 @@ EPUBCheck (the W3C validator) passes without an error or a warning."""
 
 import copy
 import json
+import os
 import posixpath
 import re
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -111,6 +113,12 @@ def test_epubcheck_reports_a_broken_link_and_a_table_of_contents_out_of_order(ep
     assert any(line.startswith("ERROR RSC-007") and "about/about/disclaimer.xhtml" in line for line in found), found
     assert any(line.startswith("WARNING NAV-011") for line in found), found
     keep_verdicts({key: found})
+
+
+def test_every_entry_is_dated_by_the_commit_not_the_clock(epub):
+    """So that two builds of one commit give the same file (tpi_sphinx.epubdates)."""
+    *day, second = time.gmtime(int(os.environ["SOURCE_DATE_EPOCH"]))[:6]
+    assert {entry.date_time for entry in epub.infolist()} == {(*day, second - second % 2)}  # zip counts in 2 s
 
 
 def test_the_pages_for_contributors_are_left_out_of_the_book(epub):

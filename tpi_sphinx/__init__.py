@@ -26,6 +26,7 @@ One module a job:
   and the search ranking.
 - ``glossarytips``: glossary definitions shown on hover, focus or tap, from the glossary itself.
 - ``contentpolicy``: the site's Content-Security-Policy (nothing loads from another origin).
+- ``epubdates``: the EPUB's archive dated by the commit, so that two builds of one commit give the same file.
 - ``dropdowns``: the answers of the clinical cases (sphinx-design dropdowns) without the icon the EPUB rejects.
 - ``accessibility``: fixes to the markup of Sphinx, docutils and Furo that axe-core reports (navigation
   captions, bibliography list, scrollable tables) and a guard for Sphinx's search summaries.
@@ -57,6 +58,7 @@ from . import (
     contentpolicy,
     doses,
     dropdowns,
+    epubdates,
     evidencegaps,
     figures,
     frontmatter,
@@ -96,6 +98,7 @@ def setup(app: Sphinx) -> dict:
         contentpolicy,
         accessibility,
         dropdowns,
+        epubdates,
         glossarytips,
         rawhtml,
         searchindex,
