@@ -387,7 +387,10 @@ def browser():
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Chromium is missing: `make browser` installs it"
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        # Nothing reaches another host: requests to one go to a proxy where nothing listens (ERR_PROXY_CONNECTION_
+        # FAILED), and Chromium never sends loopback requests (the site served here) through a proxy.
+        nowhere = "--proxy-server=http://127.0.0.1:9"
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", nowhere])
         yield launched
         launched.close()
 
