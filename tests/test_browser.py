@@ -147,9 +147,9 @@ def tours(site, served, browser) -> dict[str, Tour]:
     """Every page of the site visited once, a few tabs at a time, with axe run on each in both color schemes:
     every rule in light mode, then, the page switched to dark mode, the colour rules (contrast). What the
     pages reported while they loaded and ran (console errors, requests) is the same watch in both. A page
-    whose files are all as they were when it last passed is not visited again (tests/verdicts.py): its
-    verdict is its background colour in each scheme."""
-    kept = PageVerdicts("tours", browser_tools(browser), site.outdir, served)
+    whose files are all as they were when it last passed, but for the release they name, is not visited again
+    (tests/verdicts.py): its verdict is its background colour in each scheme."""
+    kept = PageVerdicts("tours", browser_tools(browser), site.outdir, served, release=os.environ["TPI_RELEASE"])
     paths = [*site_pages(site), SEARCH]
     backgrounds = {path: verdict for path in paths if (verdict := kept.kept(path)) is not None}
     context, page, watch = open_tab(browser, served, "light")
@@ -453,7 +453,8 @@ class PhoneTour:
 @pytest.fixture(scope="session")
 def phone_tour(browser, served, site) -> PhoneTour:
     """Every page visited once on a small phone, a few tabs at a time; a page whose files are all as they were
-    when it last passed is not visited again (tests/verdicts.py): its verdict is where its first point ends."""
+    when it last passed is not visited again (tests/verdicts.py): its verdict is where its first point ends.
+    (The release they name counts: a longer one may widen a line.)"""
     kept = PageVerdicts("phone", browser_tools(browser), site.outdir, served)
     paths = site_pages(site)
     first_point = {path: verdict["first_point"] for path in paths if (verdict := kept.kept(path)) is not None}

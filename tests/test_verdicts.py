@@ -117,3 +117,29 @@ def test_with_no_folder_nothing_is_kept_or_used(tmp_path):
     for _ in range(2):
         assert check_unless_passed(run, b"checker", {page: page.read_bytes()}, run, None) == []
     assert calls == [[page], [page]]
+
+
+def test_a_check_that_does_not_read_the_release_keeps_its_verdict_across_releases(tmp_path):
+    site = a_site(tmp_path)
+    page = site / "index.html"
+    page.write_text("<title>TPI Reference 0.4.0.dev8+g412be5c</title>")
+    loaded = [f"{SERVED}/index.html"]
+    colours = PageVerdicts("tour", b"axe 1", site, SERVED, tmp_path / "verdicts", release="0.4.0.dev8+g412be5c")
+    widths = PageVerdicts("phone", b"axe 1", site, SERVED, tmp_path / "verdicts")
+    for verdicts in (colours, widths):
+        verdicts.keep({"index.html": (loaded, "passed")})
+    page.write_text("<title>TPI Reference 0.4.0.dev9+gb70411f</title>")  # the next commit
+    assert (
+        PageVerdicts("tour", b"axe 1", site, SERVED, tmp_path / "verdicts", release="0.4.0.dev9+gb70411f").kept(
+            "index.html"
+        )
+        == "passed"
+    )
+    assert widths.kept("index.html") is None
+    page.write_text("<title>TPI Reference, changed, 0.4.0.dev9+gb70411f</title>")  # and anything else
+    assert (
+        PageVerdicts("tour", b"axe 1", site, SERVED, tmp_path / "verdicts", release="0.4.0.dev9+gb70411f").kept(
+            "index.html"
+        )
+        is None
+    )
