@@ -9,6 +9,7 @@ up. The builds that the collected tests need start as the session starts, so tha
 the quick tests instead of one after another.
 """
 
+import functools
 import os
 import pickle
 import re
@@ -343,6 +344,20 @@ def add_long_page(project: Path) -> None:
         text.replace(first_entry.group(0), first_entry.group(1) + "long-test-page\n" + first_entry.group(2), 1),
         encoding="utf-8",
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(path: Path, mtime_ns: int, size: int):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def parsed(path: Path):
+    """The built page at ``path``, parsed (html.parser) once per worker while the file is as it was: the tree
+    is shared by every test that reads the page, so a test must not change it."""
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
 
 
 ARTIFACTS = ROOT / "_build" / "test-artifacts"  # pictures of rendered pages, for a human to look at

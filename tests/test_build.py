@@ -5,8 +5,8 @@ import pickle
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 
+from conftest import parsed
 from tpi_sphinx import frontmatter, sources
 
 SECTIONS = ["background", "indications", "procedure", "safety", "rehabilitation", "evidence", "resources", "about"]
@@ -39,7 +39,7 @@ def test_every_page_has_valid_front_matter():
 
 
 def _review_line(site, page: str) -> str:
-    soup = BeautifulSoup((site.outdir / f"{page}.html").read_text(), "html.parser")
+    soup = parsed(site.outdir / f"{page}.html")
     return " ".join(soup.select_one(".page-review").get_text().split())
 
 
@@ -48,9 +48,7 @@ def test_each_page_shows_version_sources_checked_and_sign_off(site):
     text = _review_line(site, "background/what-is-a-trigger-point-injection")
     version = r"Version \S+(?:, \d{4}-\d\d-\d\d| \(unreleased\))"  # the release date, or a development version
     assert re.fullmatch(version + r" · Sources checked \d{4}-\d\d-\d\d · Clinical sign-off: pending", text), text
-    soup = BeautifulSoup(
-        (site.outdir / "background" / "what-is-a-trigger-point-injection.html").read_text(), "html.parser"
-    )
+    soup = parsed(site.outdir / "background" / "what-is-a-trigger-point-injection.html")
     footer = soup.select_one(".tpi-footer").get_text()
     assert "not medical advice" in footer and "CC BY-SA 4.0" in footer
     about = _review_line(site, "about/license")
@@ -90,7 +88,7 @@ def test_a_signed_off_page_says_by_whom():
 
 
 def test_landing_page_links_to_every_section(site):
-    soup = BeautifulSoup((site.outdir / "index.html").read_text(), "html.parser")
+    soup = parsed(site.outdir / "index.html")
     article_links = {a["href"] for a in soup.select("article a[href]")}
     missing = [s for s in SECTIONS if f"{s}/index.html" not in article_links]
     assert missing == []
@@ -115,7 +113,7 @@ def test_search_index_contains_every_glossary_term(site):
 
 def test_sort_grades_are_badges_linked_to_the_scale(site):
     """Every "SORT A/B/C" on a page is a styled badge linking to the grading page."""
-    soup = BeautifulSoup((site.outdir / "safety" / "last.html").read_text(), "html.parser")
+    soup = parsed(site.outdir / "safety" / "last.html")
     article = soup.select_one("article")
     badges = article.select("span.sort-grade")
     assert badges

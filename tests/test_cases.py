@@ -12,6 +12,7 @@ from urllib.parse import urldefrag
 import pytest
 from bs4 import BeautifulSoup
 
+from conftest import parsed
 from tpi_sphinx import doses, sources
 from tpi_sphinx.lint import lint
 
@@ -20,9 +21,9 @@ DATA = doses.load(sources.DOCS / "data" / "doses.yaml")
 NOT_TEACHING = {"glossary.html", "bibliography.html", "genindex.html", "search.html"}  # look-ups, not pages that teach
 
 
-def steps(html: str) -> dict[str, BeautifulSoup]:
+def steps(html: str | BeautifulSoup) -> dict[str, BeautifulSoup]:
     """Each step of a case page, by its heading: the sections whose heading starts with "Step"."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, "html.parser")
     found = {}
     for section in soup.select("article section section"):
         heading = section.find(["h2", "h3"])
@@ -43,7 +44,7 @@ def teaching_links(step: BeautifulSoup, page: Path, outdir: Path) -> tuple[list[
         if not target.is_file() or not target.resolve().is_relative_to(outdir.resolve()):
             broken.append(link["href"])
             continue
-        if anchor and not BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser").find(id=anchor):
+        if anchor and not parsed(target).find(id=anchor):
             broken.append(link["href"])
             continue
         good.append(link["href"])
@@ -73,7 +74,7 @@ def test_the_cases_come_after_the_chapters_and_before_the_back_matter():
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_every_step_links_a_page_that_exists(site, case):
     page = site.outdir / "cases" / f"{case.stem}.html"
-    found = steps(page.read_text(encoding="utf-8"))
+    found = steps(parsed(page))
     assert len(found) >= 3, f"{case.name}: {len(found)} steps"
     for title, step in found.items():
         good, broken = teaching_links(step, page, site.outdir)
@@ -86,7 +87,7 @@ def test_every_answer_is_closed_until_opened(site, case):
     """One answer per step, in a <details> that is closed and opens from its <summary> (which the browser
     puts in the tab order and opens with Enter or Space)."""
     page = site.outdir / "cases" / f"{case.stem}.html"
-    for title, step in steps(page.read_text(encoding="utf-8")).items():
+    for title, step in steps(parsed(page)).items():
         answers = step.find_all("details")
         assert len(answers) == 1, f"{case.name}, {title}: {len(answers)} answers"
         answer = answers[0]
@@ -132,7 +133,7 @@ def test_every_number_a_case_renders_is_the_data(site, case):
     """Each dose, size or time on a case page is rendered from docs/data/doses.yaml, as the data file has it
     (a case about a referral may render none)."""
     paths = re.findall(r"\{dose\}`([^`]+)`", case.read_text(encoding="utf-8"))
-    soup = BeautifulSoup((site.outdir / "cases" / f"{case.stem}.html").read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(site.outdir / "cases" / f"{case.stem}.html")
     shown = [span.get_text() for span in soup.select("article span.dose")]
     assert shown == [doses.fmt(doses.lookup(DATA, path)) for path in paths]
 

@@ -3,9 +3,8 @@ how-to-cite page, with the version, its date and the address (tpi_sphinx/citethi
 
 from types import SimpleNamespace
 
-from bs4 import BeautifulSoup
-
 import conf
+from conftest import parsed
 from tpi_sphinx import citethis
 
 
@@ -50,7 +49,7 @@ def test_every_page_ends_with_its_citation(site):
     assert len(pages) > 40
     missing = []
     for path in pages:
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        soup = parsed(path)
         box = soup.select_one("article details.cite-page")
         title = soup.select_one("article h1")
         if (
@@ -64,7 +63,7 @@ def test_every_page_ends_with_its_citation(site):
 
 
 def test_the_how_to_cite_page_gives_the_version_in_apa_and_bibtex(site):
-    soup = BeautifulSoup((site.outdir / "about" / "how-to-cite.html").read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(site.outdir / "about" / "how-to-cite.html")
     box = soup.select_one(".cite-this")
     assert f"(Version {conf.release})" in box.get_text()
     assert f"version = {{{conf.release}}}" in box.select_one("pre").get_text()

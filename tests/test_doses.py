@@ -5,8 +5,8 @@ import json
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 
+from conftest import parsed
 from tpi_sphinx import doses, sources
 
 DATA = doses.load(sources.DOCS / "data" / "doses.yaml")
@@ -96,7 +96,7 @@ def test_mixing_adds_the_fractions_of_each_maximum():
 
 
 def _table(site, page, name):
-    soup = BeautifulSoup((site.outdir / page).read_text(), "html.parser")
+    soup = parsed(site.outdir / page)
     table = soup.find("table", id=name)
     return [[cell.get_text(" ", strip=True) for cell in row.select("th, td")] for row in table.select("tr")]
 
@@ -165,7 +165,7 @@ def test_every_number_rendered_on_the_page_is_the_data(site, page):
     source = (sources.DOCS / f"{page}.md").read_text(encoding="utf-8")
     paths = re.findall(r"\{dose\}`([^`]+)`", source)
     assert paths, f"{page} renders no number from the data"
-    soup = BeautifulSoup((site.outdir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(site.outdir / f"{page}.html")
     shown = [span.get_text() for span in soup.select("article span.dose")]
     assert shown == [doses.fmt(doses.lookup(DATA, path)) for path in paths]
 

@@ -8,8 +8,8 @@ import re
 import runpy
 
 import pytest
-from bs4 import BeautifulSoup
 
+from conftest import parsed
 from tpi_sphinx import book, sources
 
 SKIPPED_BLOCKS = {"toctree", "only", "code-block", "code", "dose-table", "bibliography", "raw", "math"}
@@ -98,7 +98,7 @@ def test_the_sources_have_text_to_compare():
 @pytest.mark.parametrize("page", sources.pages(), ids=lambda p: sources.docname(p))
 def test_every_line_of_text_is_in_the_html_and_the_latex(page, site, latex_text):
     name = sources.docname(page)
-    article = BeautifulSoup((site.outdir / f"{name}.html").read_text(encoding="utf-8"), "html.parser").article
+    article = parsed(site.outdir / f"{name}.html").article
     html_text = normalized(article.get_text(" "))
     missing_html = [f"docs/{name}.md:{n}: {run}" for n, run in authored_runs(page) if run not in html_text]
     printed = [] if name in book_leaves_out() else authored_runs(page)

@@ -3,9 +3,11 @@ listed on the versions page, each linking to its page (tpi_sphinx/pagechanges.py
 
 from bs4 import BeautifulSoup
 
+from conftest import parsed
+
 
 def soup(site, page: str) -> BeautifulSoup:
-    return BeautifulSoup((site.outdir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+    return parsed(site.outdir / f"{page}.html")
 
 
 def notes_on_pages(site) -> dict[str, list[str]]:
@@ -49,7 +51,5 @@ def add_a_change_note(project) -> None:
 
 def test_a_new_note_on_any_page_reaches_the_list_on_an_incremental_build(edited):
     """test_reproducible's shared copy: the note added to a page after the first build, rebuilt incrementally."""
-    listing = BeautifulSoup(
-        (edited.rebuilt / "html" / "about" / "versions.html").read_text(encoding="utf-8"), "html.parser"
-    )
+    listing = parsed(edited.rebuilt / "html" / "about" / "versions.html")
     assert "A note added for the test." in listing.select_one("#change-notes-on-the-pages").get_text()

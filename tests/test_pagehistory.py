@@ -4,9 +4,7 @@ its review is due (tpi_sphinx/pagehistory.py)."""
 import datetime as dt
 import subprocess
 
-from bs4 import BeautifulSoup
-
-from conftest import ROOT
+from conftest import ROOT, parsed
 from tpi_sphinx import pagehistory
 
 D = dt.date
@@ -42,7 +40,7 @@ def test_every_page_shows_its_last_change_from_git(site):
         expected = subprocess.run(
             ["git", "log", "-1", "--format=%cs", "--", f"docs/{page}.md"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
-        soup = BeautifulSoup((site.outdir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+        soup = parsed(site.outdir / f"{page}.html")
         assert soup.select_one("article .page-changed").get_text() == f"Last changed {expected}", page
 
 
@@ -65,9 +63,7 @@ def make_a_review_overdue(project) -> None:
 
 def test_a_page_past_the_interval_says_its_review_is_due(faulty_build):
     build, _ = faulty_build
-    soup = BeautifulSoup((build.outdir / "evidence" / "grading.html").read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(build.outdir / "evidence" / "grading.html")
     notice = soup.select_one("article .review-due")
     assert notice and "last checked 2020-01-15, more than 24 months ago" in notice.get_text()
-    assert not BeautifulSoup(
-        (build.outdir / "evidence" / "summary.html").read_text(encoding="utf-8"), "html.parser"
-    ).select(".review-due")
+    assert not parsed(build.outdir / "evidence" / "summary.html").select(".review-due")

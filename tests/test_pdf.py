@@ -7,13 +7,12 @@ import subprocess
 import unicodedata
 
 import pytest
-from bs4 import BeautifulSoup
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import IndirectObject
 from test_print import action_card
 
 import conf
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, parsed
 from tpi_sphinx import citations, sources
 
 APPENDICES = [
@@ -273,7 +272,7 @@ def test_every_non_ascii_character_of_the_sources_is_printed(book):
 
 def test_weight_tables_in_the_book_match_the_site(book, site):
     """Every row of every dose-by-weight table prints in the book as on the site."""
-    soup = BeautifulSoup((site.outdir / "procedure" / "maximum-doses.html").read_text(), "html.parser")
+    soup = parsed(site.outdir / "procedure" / "maximum-doses.html")
     tables = soup.select("table[id^=table-weight-]")
     rows = [
         " ".join(c.get_text(" ", strip=True) for c in tr.select("td")) for t in tables for tr in t.select("tbody tr")

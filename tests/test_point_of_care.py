@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from docutils import nodes
 
+from conftest import parsed
 from tpi_sphinx import doses, sources
 
 EMERGENCY_TARGET = "safety/last.html#last-checklist"
@@ -35,10 +36,10 @@ def resolve(page: str, href: str) -> str:
     return normpath(str(Path(page).parent / href)).lstrip("./") if "/" in page else normpath(href)
 
 
-def emergency_link_problems(html: str, page: str) -> list[str]:
+def emergency_link_problems(html: str | BeautifulSoup, page: str) -> list[str]:
     """What is wrong with the emergency link on one built page: it must be in the phone header and above
     the content, and lead to the LAST action card."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, "html.parser")
     found = []
     for where in ("header.mobile-header .header-right", ".content-icon-container"):
         links = soup.select(f"{where} a.emergency-link")
@@ -53,14 +54,12 @@ def emergency_link_problems(html: str, page: str) -> list[str]:
 
 
 def test_every_page_has_the_emergency_link_to_the_last_card(site):
-    card = BeautifulSoup((site.outdir / "safety" / "last.html").read_text(encoding="utf-8"), "html.parser")
+    card = parsed(site.outdir / "safety" / "last.html")
     assert card.select_one("article #last-checklist .admonition.action-card"), "the target is the action card"
     pages = html_pages(site)
     assert len(pages) > 40
     problems = [
-        p
-        for page in pages
-        for p in emergency_link_problems(page.read_text(encoding="utf-8"), page.relative_to(site.outdir).as_posix())
+        p for page in pages for p in emergency_link_problems(parsed(page), page.relative_to(site.outdir).as_posix())
     ]
     assert problems == []
 
@@ -183,7 +182,7 @@ def test_the_glossary_link_check_fails_on_an_entry_without_one():
 
 
 def test_the_quick_reference_is_one_click_from_the_landing_page_and_in_the_resources_toctree(site):
-    landing = BeautifulSoup((site.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    landing = parsed(site.outdir / "index.html")
     assert landing.select_one("article a[href='resources/quick-reference.html']")
     resources = (sources.DOCS / "resources" / "index.md").read_text(encoding="utf-8")
     book_toctree = resources.split("{only} html")[0]  # the part of the section the PDF prints too
@@ -238,9 +237,7 @@ def test_each_number_on_the_quick_reference_cites_the_sources_of_the_data():
 def test_the_quick_reference_gives_the_numbers_of_the_last_card(site):
     """The quick reference's lipid bolus and infusion, read back from the page as rendered, give the
     LAST card's table row by row; and the page links to the card and to each page it summarizes."""
-    quick = BeautifulSoup(
-        (site.outdir / "resources" / "quick-reference.html").read_text(encoding="utf-8"), "html.parser"
-    )
+    quick = parsed(site.outdir / "resources" / "quick-reference.html")
     rows = {
         tr.find("td").get_text(strip=True): [
             float(re.match(r"[\d.]+", s.get_text()).group()) for s in tr.select("span.dose")
@@ -249,7 +246,7 @@ def test_the_quick_reference_gives_the_numbers_of_the_last_card(site):
     }
     per_kg, threshold, cap, fixed, _ = rows["Bolus"]
     assert cap == fixed  # the per-kilogram bolus never above the fixed bolus, as on the card
-    card = BeautifulSoup((site.outdir / "safety" / "last.html").read_text(encoding="utf-8"), "html.parser")
+    card = parsed(site.outdir / "safety" / "last.html")
     checked = 0
     for tr in card.select("table#table-last-by-weight tbody tr"):
         weight, bolus = (float(td.get_text(strip=True)) for td in tr.find_all("td")[:2])
@@ -270,7 +267,7 @@ def test_the_quick_reference_gives_the_numbers_of_the_last_card(site):
 
 
 def glossary_text(site, term_id: str) -> str:
-    soup = BeautifulSoup((site.outdir / "glossary.html").read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(site.outdir / "glossary.html")
     return " ".join(soup.find(id=term_id).find_next_sibling("dd").get_text(" ", strip=True).split())
 
 

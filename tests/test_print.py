@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, parsed
 
 CHECKLISTS = [
     "resources/checklists/pre-procedure",
@@ -85,7 +85,7 @@ def test_checklist_prints_on_one_sheet(site, tmp_path, page, paper):
     printed = print_to_pdf(site, page, paper, tmp_path / "checklist.pdf")
     assert len(printed.pages) == 1
     text = " ".join(printed.pages[0].extract_text().split())
-    soup = BeautifulSoup((site.outdir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(site.outdir / f"{page}.html")
     last_item = " ".join(soup.select("article table tbody tr")[-1].get_text(" ", strip=True).split())
     assert soup.h1.get_text(strip=True).rstrip("¶") in text
     assert last_item[:40] in text  # the whole table made it onto the sheet

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bs4 import BeautifulSoup
 
+from conftest import parsed
 from tpi_sphinx import doses, questions
 from tpi_sphinx.lint import markdown, numbers
 
@@ -190,10 +190,7 @@ def test_the_length_check_finds_a_key_picked_out_by_its_length():
 
 @pytest.fixture(scope="module")
 def review_pages(site):
-    return {
-        chapter: BeautifulSoup((site.outdir / chapter / "review.html").read_text(), "html.parser")
-        for chapter in CHAPTERS
-    }
+    return {chapter: parsed(site.outdir / chapter / "review.html") for chapter in CHAPTERS}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -263,7 +260,7 @@ def test_the_worked_dose_examples_match_the_data_file(site):
     data = yaml.safe_load((DOCS / "data" / "doses.yaml").read_text())
     source = (DOCS / "procedure" / "review.md").read_text()
     examples = re.findall(r":::\{dose-example\}\n:weight: (\d+)\n(.*?)\n:::", source, re.S)
-    soup = BeautifulSoup((site.outdir / "procedure" / "review.html").read_text(), "html.parser")
+    soup = parsed(site.outdir / "procedure" / "review.html")
     boxes = soup.select("div.dose-example")
     assert len(boxes) == len(examples) >= 4
     assert any(len(body.splitlines()) > 1 for _, body in examples), "an example of two agents (the mixing rule)"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, parsed
 from tpi_sphinx import changelog, release
 
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
@@ -257,7 +257,6 @@ def test_citation_cff_names_the_newest_release_and_the_title_of_conf():
 
 
 def test_every_page_shows_the_version_and_whether_it_is_released(site):
-    from bs4 import BeautifulSoup
 
     import conf
 
@@ -269,7 +268,7 @@ def test_every_page_shows_the_version_and_whether_it_is_released(site):
     ]
     wrong = []
     for path in pages:
-        line = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one(".page-review-version")
+        line = parsed(path).select_one(".page-review-version")
         if not line or line.get_text() != expected:
             wrong.append(str(path.relative_to(site.outdir)))
     assert len(pages) > 40 and wrong == []

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from conftest import parsed
+
 # Attributes through which an element loads something.
 LOADING = {
     "script": ["src"],
@@ -61,9 +63,9 @@ def html_files(site) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def parsed(site) -> dict[Path, BeautifulSoup]:
-    """Every page of the site, parsed once for the tests below."""
-    return {page: BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser") for page in html_files(site)}
+def soups(site) -> dict[Path, BeautifulSoup]:
+    """Every page of the site, parsed, for the tests below."""
+    return {page: parsed(page) for page in html_files(site)}
 
 
 def test_the_site_has_a_search_page_and_a_404_page(site):
@@ -72,8 +74,8 @@ def test_the_site_has_a_search_page_and_a_404_page(site):
     assert "Page not found" in (site.outdir / "404.html").read_text(encoding="utf-8")
 
 
-def test_nothing_loads_from_another_origin(site, parsed):
-    found = {p.name: loads_from_elsewhere(soup) for p, soup in parsed.items()}
+def test_nothing_loads_from_another_origin(site, soups):
+    found = {p.name: loads_from_elsewhere(soup) for p, soup in soups.items()}
     assert not {page: f for page, f in found.items() if f}
     for css in site.outdir.rglob("*.css"):  # stylesheets: fonts and images
         assert not [u for u in css_urls(css.read_text(encoding="utf-8")) if _remote(u)], css
@@ -103,9 +105,9 @@ def test_the_check_passes_local_and_data_resources():
     )
 
 
-def test_every_page_declares_its_content_security_policy_first(parsed):
-    assert len(parsed) > 40
-    for page, soup in parsed.items():
+def test_every_page_declares_its_content_security_policy_first(soups):
+    assert len(soups) > 40
+    for page, soup in soups.items():
         head = soup.head
         first_loading = head.find(["script", "link", "style"])
         meta = head.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
@@ -131,35 +133,35 @@ def csp_violations(page, url: str) -> list[str]:
 
 
 def loaded_assets(page: Path | BeautifulSoup) -> set[str]:
-    soup = page if isinstance(page, BeautifulSoup) else BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    soup = page if isinstance(page, BeautifulSoup) else parsed(page)
     links = [tag["href"] for tag in soup.find_all("link", href=True)] + [
         tag["src"] for tag in soup.find_all("script", src=True)
     ]
     return {link.split("?")[0].rsplit("/", 1)[-1] for link in links}
 
 
-def test_syntax_colours_load_only_on_pages_with_highlighted_code(parsed):
+def test_syntax_colours_load_only_on_pages_with_highlighted_code(soups):
     with_code, without = [], []
-    for page, soup in parsed.items():
+    for page, soup in soups.items():
         has_code = 'class="highlight' in page.read_text(encoding="utf-8")
         (with_code if has_code else without).append(page)
         assets = loaded_assets(soup)
         assert ("pygments.css" in assets) == has_code, page
         assert "design-tabs.js" not in assets, page  # no page has tabs
     assert with_code and len(without) > 40  # the contributing guide has code; clinical pages have none
-    assert {"furo.css", "tpi.css"} <= loaded_assets(parsed[without[0]])
+    assert {"furo.css", "tpi.css"} <= loaded_assets(soups[without[0]])
 
 
-def test_sphinx_designs_style_sheet_loads_only_on_pages_with_its_components(parsed):
+def test_sphinx_designs_style_sheet_loads_only_on_pages_with_its_components(soups):
     """The landing page's cards and the cases' answers are sphinx-design components; a page without one
     does not load its 55 KB style sheet (the page-weight budget)."""
     with_design = set()
-    for page, soup in parsed.items():
+    for page, soup in soups.items():
         uses = bool(soup.select_one("article [class*='sd-']"))
         assert ("sphinx-design.min.css" in loaded_assets(soup)) == uses, page
         if uses:
             with_design.add(page.name)
-    assert "index.html" in with_design and 40 < len(parsed) - len(with_design)
+    assert "index.html" in with_design and 40 < len(soups) - len(with_design)
 
 
 def test_an_asset_is_left_out_only_when_its_page_does_not_use_it():

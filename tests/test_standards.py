@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import bs4
-from bs4 import BeautifulSoup
 from verdicts import check_unless_passed
 
+from conftest import parsed
 from tpi_sphinx.versions.cache import digest
 
 # The checkers are short runs of a large jar: with the JIT's first tier only and one garbage-collector thread,
@@ -99,13 +99,13 @@ def broken_fragments(root: Path) -> list[str]:
 
     def ids_of(page: Path) -> set[str]:
         if page not in ids:
-            soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            soup = parsed(page)
             ids[page] = {tag["id"] for tag in soup.find_all(id=True)}
         return ids[page]
 
     broken = []
     for page in sorted(root.rglob("*.html")):
-        for link in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find_all("a", href=True):
+        for link in parsed(page).find_all("a", href=True):
             url = urlsplit(link["href"])
             if url.scheme or url.netloc or not url.fragment or not url.path.endswith(".html"):
                 continue  # another site, the same page, or no place in the page

@@ -18,7 +18,6 @@ A fake Makefile shows that a kept build is reused only while every input is the 
 import asyncio
 import dataclasses
 import datetime
-import functools
 import json
 import os
 import posixpath
@@ -42,7 +41,7 @@ from test_epub import checked_epub
 from test_site import csp_violations
 from test_standards import checked_fragments, checked_pages
 
-from conftest import ROOT, add_long_page
+from conftest import ROOT, add_long_page, parsed
 from tpi_sphinx.versions import cache, manifest, site
 from tpi_sphinx.versions.__main__ import formats
 from tpi_sphinx.versions.build import Built, Driver, MakeBuilder, Versions, VersionsFailed
@@ -164,15 +163,8 @@ def versioned(history) -> Path:
 
 
 def soup(path: Path) -> BeautifulSoup:
-    """The page at ``path``, parsed once per session while the file stays as it is (several tests read
-    every page of every version; none changes a parsed page)."""
-    stat = path.stat()
-    return _parsed(path.resolve(), stat.st_mtime_ns, stat.st_size)
-
-
-@functools.cache
-def _parsed(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    """The page at ``path``, parsed once (several tests read every page of every version)."""
+    return parsed(path.resolve())
 
 
 # -- The checkers' verdicts on what did not change ---------------------------------------------------
