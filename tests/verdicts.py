@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -71,6 +72,17 @@ def check_unless_passed(
     return faults
 
 
+# Sphinx's checksum of a style sheet or script in its address (``furo.css?v=7bdb33bb``): the file's own bytes
+# are part of the key, so the checksum adds nothing, and documentation_options.js's changes with the release.
+CHECKSUM = re.compile(rb"\?v=[0-9a-f]{8}\b")
+
+
+def without_release(content: bytes, release: bytes) -> bytes:
+    """``content`` with the release, its form in citation keys (0-4-0-dev9-g843a9d7) and checksums taken out."""
+    slug = release.lower().replace(b".", b"-").replace(b"+", b"-")
+    return CHECKSUM.sub(b"?v=", content.replace(release, b"\0release\0").replace(slug, b"\0release\0"))
+
+
 def file_digest(path: Path) -> bytes:
     if not path.is_file():
         return b"(none)"
@@ -83,9 +95,10 @@ class PageVerdicts:
     verdict (what the check recorded, as JSON) kept with the list of the site's files that the page loaded.
 
     ``release``: a check whose verdict does not depend on the release's characters (axe's rules look at
-    colours, names and structure, not at what a label says) reads the files with the release (in every page's
-    title, footer and citation) replaced, so that a new commit, which changes nothing else in the site, is not
-    checked page by page again. A check of widths (the phone layout) reads them as they are."""
+    colours, names and structure, not at what a label says) reads the files without the release (in every
+    page's title, footer and citations), so that a new commit, which changes nothing else that a page loads but
+    the search index, is not checked page by page again. A check of widths (the phone layout) reads the files
+    as they are."""
 
     def __init__(
         self, check: str, tools: bytes, site: Path, served: str, root: Path | None = VERDICTS, release: str = ""
@@ -102,7 +115,7 @@ class PageVerdicts:
             return b"(none)"
         if not self.release:
             return file_digest(path)
-        return hashlib.sha256(path.read_bytes().replace(self.release, b"\0release\0")).digest()
+        return hashlib.sha256(without_release(path.read_bytes(), self.release)).digest()
 
     def _files(self, loaded: Iterable[str]) -> str:
         return digest(*(f"{name}\0".encode() + self._content(name) for name in sorted(loaded)))
