@@ -6,7 +6,8 @@ temporary folder (site, PDF, EPUB, and `make versions`, every release and main s
 the sites alone and with their PDFs and EPUBs), a rebuild with nothing changed, after a one-page
 edit and after an edit to a bibliography entry, and how long `make live` takes to show a saved change
 in Chromium (scripts/loop_timings.py, in a throwaway copy of the sources: the tree is never edited),
-`make lint` and `make test`.
+`make lint` and `make test` (in this tree: its kept checkers' verdicts, _build/verdicts, are used, so the
+runs after the first at one commit are a warm machine's; TPI_VERDICTS= make bench checks everything each time).
 Times are medians of --repeat N runs,
 with min and max. Then the facts of the clean site: pages, PDF pages, search index size,
 the weight of each page on a first visit in Chromium (every request's body, uncompressed)
