@@ -9,8 +9,11 @@ One tour per color scheme visits every page once and records what the other test
 slow part (axe) runs once a page and scheme.
 """
 
+import functools
+import importlib.metadata
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,9 +131,23 @@ class Tour:
     watch: Watch
 
 
+@functools.cache
+def fonts() -> bytes:
+    """The fonts installed (fontconfig's list): they set every width a page is laid out in."""
+    return subprocess.run(["fc-list"], capture_output=True).stdout
+
+
 def browser_tools(browser) -> bytes:
-    """What a tour's verdicts depend on besides the site: this module (the checks), axe, and Chromium."""
-    return digest(Path(__file__).read_bytes(), AXE.axe_script.encode(), browser.version.encode()).encode()
+    """What a tour's verdicts depend on besides the site: this module (the checks), conftest.py (how Chromium is
+    launched and the site served), axe, Playwright, Chromium and the fonts."""
+    return digest(
+        Path(__file__).read_bytes(),
+        (ROOT / "tests" / "conftest.py").read_bytes(),
+        AXE.axe_script.encode(),
+        importlib.metadata.version("playwright").encode(),
+        browser.version.encode(),
+        fonts(),
+    ).encode()
 
 
 def record_requests(tabs) -> dict:
@@ -236,6 +253,8 @@ def test_a_tour_records_every_file_a_page_loads_even_one_the_browser_has_had(bro
         files = {kept.file(url) for url in requested[tab]}
         assert {kept.file(url) for url in named} <= files, path
         assert path in files and "_static/styles/furo.css" in files
+        if path == "procedure/maximum-doses.html":  # what a script fetched (the calculator's data)
+            assert "data/doses.json" in files
     context.close()
 
 

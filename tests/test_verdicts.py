@@ -149,3 +149,35 @@ def test_a_check_that_does_not_read_the_release_keeps_its_verdict_across_release
         )
         is None
     )
+
+
+def test_a_release_of_another_length_is_checked_again(tmp_path):
+    """A longer release may wrap a line differently."""
+    site = a_site(tmp_path)
+    (site / "index.html").write_text("<title>TPI Reference 0.4.0.dev9+gb70411f</title>")
+    before = PageVerdicts("tour", b"axe 1", site, SERVED, tmp_path / "verdicts", release="0.4.0.dev9+gb70411f")
+    before.keep({"index.html": ([f"{SERVED}/index.html"], "passed")})
+    (site / "index.html").write_text("<title>TPI Reference 0.4.0.dev10+g0123456</title>")
+    after = PageVerdicts("tour", b"axe 1", site, SERVED, tmp_path / "verdicts", release="0.4.0.dev10+g0123456")
+    assert after.kept("index.html") is None
+
+
+def test_a_folder_loaded_is_the_index_page_the_server_sends(tmp_path):
+    site = a_site(tmp_path)
+    verdicts = PageVerdicts("tour", b"axe 1", site, SERVED, tmp_path / "verdicts")
+    assert verdicts.file(f"{SERVED}/") == "index.html"
+    verdicts.keep({"start": ([f"{SERVED}/"], "passed")})
+    (site / "index.html").write_text("<p>Home, changed</p>")
+    assert verdicts.kept("start") is None
+
+
+def test_only_a_pass_counts_as_a_pass(tmp_path):
+    """A test may keep what a checker reported on a broken copy; it is never taken for a passing verdict."""
+    page = tmp_path / "a.html"
+    page.write_text("<p>a</p>")
+
+    def run(todo: list[Path]) -> list[str]:
+        return []
+
+    keep_verdicts({verdict_key(run, b"checker 1", page.read_bytes()): ["ERROR RSC-007 a.html"]}, tmp_path / "verdicts")
+    assert fake_checker(tmp_path, ["an error"], run)([page]) == ["a.html: an error"]

@@ -11,7 +11,7 @@ fetched): its verdict is kept with their list, and used while every one of them 
 loads follows from the files it loaded, so the same files load the same). Only passing verdicts are kept: a
 check that finds a fault runs again, and shows it, each time.
 
-`make clean` empties the folder, and ``TPI_VERDICTS=`` (empty) makes a run keep and use nothing. Every page
+`make clean` empties the folder, and ``TPI_VERDICTS=`` (empty, or 0) makes a run keep and use nothing. Every page
 carries the release (``0.4.0.dev3+g8800ef5``) in its title, footer and citation, so a new commit changes every
 page: a check that does not depend on what the release says reads it as a placeholder (PageVerdicts), the
 others check every page again.
@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import json
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,7 +31,8 @@ from conftest import ROOT
 from tpi_sphinx.versions.cache import digest, remove_all_but_used_last
 
 _SETTING = os.environ.get("TPI_VERDICTS")
-VERDICTS = None if _SETTING == "" else Path(_SETTING) if _SETTING else ROOT / "_build" / "verdicts"
+VERDICTS = None if _SETTING in ("", "0") else Path(_SETTING) if _SETTING else ROOT / "_build" / "verdicts"
+PASSED = "passed"  # what check_unless_passed keeps (another test may keep what a checker reported)
 KEEP = 5000  # the verdicts used last (about 450 a run: a page each per check, an EPUB each, a site each)
 
 
@@ -40,11 +42,13 @@ def verdict_key(check: Callable, tools: bytes, *checked: bytes) -> str:
 
 def kept_verdict(key: str, root: Path | None = VERDICTS):
     """What a check with this key kept when it passed (marked as used now), or None."""
-    kept = root / key if root else None
-    if kept is None or not kept.is_file():
+    if root is None:
         return None
-    os.utime(kept)
-    return json.loads(kept.read_text(encoding="utf-8"))
+    try:
+        os.utime(root / key)
+        return json.loads((root / key).read_text(encoding="utf-8"))
+    except FileNotFoundError:  # never kept, or removed meanwhile by another worker's run
+        return None
 
 
 def keep_verdicts(verdicts: dict[str, object], root: Path | None = VERDICTS, limit: int = KEEP) -> None:
@@ -56,7 +60,7 @@ def keep_verdicts(verdicts: dict[str, object], root: Path | None = VERDICTS, lim
         part = root / f"{key}.part{os.getpid()}"
         part.write_text(json.dumps(value), encoding="utf-8")
         os.replace(part, root / key)  # another worker may read it meanwhile
-    remove_all_but_used_last([path for path in root.iterdir() if ".part" not in path.name], limit)
+    remove_all_but_used_last(list(root.iterdir()), limit)  # a .part left by a run that stopped goes too
 
 
 def check_unless_passed(
@@ -65,10 +69,10 @@ def check_unless_passed(
     """``run(paths)``: the faults the checker finds in those of ``items`` (path: what the verdict depends on)
     that have no passing verdict kept; the verdicts are kept when it finds none."""
     keys = {path: verdict_key(check, tools, content) for path, content in items.items()}
-    todo = [path for path, key in keys.items() if kept_verdict(key, root) is None]
+    todo = [path for path, key in keys.items() if kept_verdict(key, root) != PASSED]
     faults = run(todo) if todo else []
     if todo and not faults:
-        keep_verdicts({keys[path]: "passed" for path in todo}, root)
+        keep_verdicts(dict.fromkeys((keys[path] for path in todo), PASSED), root)
     return faults
 
 
@@ -78,9 +82,10 @@ CHECKSUM = re.compile(rb"\?v=[0-9a-f]{8}\b")
 
 
 def without_release(content: bytes, release: bytes) -> bytes:
-    """``content`` with the release, its form in citation keys (0-4-0-dev9-g843a9d7) and checksums taken out."""
-    slug = release.lower().replace(b".", b"-").replace(b"+", b"-")
-    return CHECKSUM.sub(b"?v=", content.replace(release, b"\0release\0").replace(slug, b"\0release\0"))
+    """``content`` with the release, the citation keys made from it (tpi-reference-0-4-0-dev9-g843a9d7) and
+    checksums taken out."""
+    key = b"tpi-reference-" + release.lower().replace(b".", b"-").replace(b"+", b"-")
+    return CHECKSUM.sub(b"?v=", content.replace(release, b"\0release\0").replace(key, b"\0key\0"))
 
 
 def file_digest(path: Path) -> bytes:
@@ -107,7 +112,8 @@ class PageVerdicts:
         self.release = release.encode()
 
     def _record(self, page: str) -> str:
-        return digest(b"page", self.check, self.tools, page.encode())
+        # the release's length is kept: a longer one may wrap a line differently
+        return digest(b"page", self.check, self.tools, page.encode(), str(len(self.release)).encode())
 
     def _content(self, name: str) -> bytes:
         path = self.site / name
@@ -121,10 +127,12 @@ class PageVerdicts:
         return digest(*(f"{name}\0".encode() + self._content(name) for name in sorted(loaded)))
 
     def file(self, url: str) -> str | None:
-        """The site's file at ``url`` (a path relative to the site), None if the URL is not the site's."""
+        """The site's file at ``url`` (a path relative to the site: a folder's index.html, as the server sends
+        it), None if the URL is not the site's."""
         if not url.startswith(self.served + "/"):
             return None
-        return unquote(urlsplit(url).path).lstrip("/")
+        name = unquote(urlsplit(url).path).lstrip("/")
+        return posixpath.join(name, "index.html") if (self.site / name).is_dir() else name
 
     def kept(self, page: str):
         """The verdict kept for ``page`` (a path relative to the site, with its query), if every file it loaded
