@@ -159,6 +159,34 @@ def record_requests(tabs) -> dict:
     return requested
 
 
+class TabbedTour:
+    """Pages visited a few tabs at a time in one watched context (open_tab's), with the files each page loads
+    recorded, so that the verdicts of those that pass are kept (tests/verdicts.py) when the watch saw nothing."""
+
+    def __init__(self, browser, served: str, kept: PageVerdicts, scheme: str = "light", **options):
+        self.context, first, self.watch = open_tab(browser, served, scheme, **options)
+        self.tabs = [first] + [self.context.new_page() for _ in range(TABS - 1)]
+        self.requested = record_requests(self.tabs)
+        self.kept, self.passed = kept, {}
+
+    def batches(self, paths: list[str]):
+        """(tab, path) pairs, a tab each, with each tab's record of requests emptied for its new page."""
+        for start in range(0, len(paths), len(self.tabs)):
+            batch = list(zip(self.tabs, paths[start : start + len(self.tabs)], strict=False))
+            for tab, _ in batch:
+                self.requested[tab].clear()
+            yield batch
+
+    def passes(self, tab, path: str, verdict) -> None:
+        self.passed[path] = (list(self.requested[tab]), verdict)
+
+    def close(self) -> Watch:
+        self.context.close()
+        if not self.watch.errors and not self.watch.outside:
+            self.kept.keep(self.passed)
+        return self.watch
+
+
 @pytest.fixture(scope="session")
 def tours(site, served, browser) -> dict[str, Tour]:
     """Every page of the site visited once, a few tabs at a time, with axe run on each in both color schemes:
@@ -169,16 +197,10 @@ def tours(site, served, browser) -> dict[str, Tour]:
     kept = PageVerdicts("tours", browser_tools(browser), site.outdir, served, release=os.environ["TPI_RELEASE"])
     paths = [*site_pages(site), SEARCH]
     backgrounds = {path: verdict for path in paths if (verdict := kept.kept(path)) is not None}
-    context, page, watch = open_tab(browser, served, "light")
-    tabs = [page] + [context.new_page() for _ in range(TABS - 1)]
-    requested = record_requests(tabs)
-    tours = {scheme: Tour(scheme, {}, {}, watch) for scheme in SCHEMES}
-    todo = [path for path in paths if path not in backgrounds]
-    passed = {}
-    for start in range(0, len(todo), len(tabs)):
-        batch = list(zip(tabs, todo[start : start + len(tabs)], strict=False))
+    visits = TabbedTour(browser, served, kept)
+    tours = {scheme: Tour(scheme, {}, {}, visits.watch) for scheme in SCHEMES}
+    for batch in visits.batches([path for path in paths if path not in backgrounds]):
         for tab, path in batch:
-            requested[tab].clear()
             tab.emulate_media(color_scheme="light")
             visit(tab, f"{served}/{path}")
         for scheme in SCHEMES:
@@ -191,11 +213,9 @@ def tours(site, served, browser) -> dict[str, Tour]:
                 if found := finish_axe(tab):
                     tours[scheme].violations[path] = found
         for tab, path in batch:
-            if not any(path in tour.violations for tour in tours.values()):
-                passed[path] = (list(requested[tab]), {scheme: tours[scheme].background[path] for scheme in SCHEMES})
-    context.close()
-    if not watch.errors and not watch.outside:
-        kept.keep(passed)
+            if not any(path in tours[scheme].violations for scheme in SCHEMES):
+                visits.passes(tab, path, {scheme: tours[scheme].background[path] for scheme in SCHEMES})
+    visits.close()
     for path, verdict in backgrounds.items():
         for scheme in SCHEMES:
             tours[scheme].background[path] = verdict[scheme]
@@ -477,15 +497,10 @@ def phone_tour(browser, served, site) -> PhoneTour:
     kept = PageVerdicts("phone", browser_tools(browser), site.outdir, served)
     paths = site_pages(site)
     first_point = {path: verdict["first_point"] for path in paths if (verdict := kept.kept(path)) is not None}
-    context, page, watch = open_tab(browser, served, viewport=SMALL_PHONE, is_mobile=True, has_touch=True)
-    tabs = [page] + [context.new_page() for _ in range(TABS - 1)]
-    requested = record_requests(tabs)
-    todo = [path for path in paths if path not in first_point]
-    sideways, passed = {}, {}
-    for start in range(0, len(todo), len(tabs)):
-        batch = list(zip(tabs, todo[start : start + len(tabs)], strict=False))
+    visits = TabbedTour(browser, served, kept, viewport=SMALL_PHONE, is_mobile=True, has_touch=True)
+    sideways = {}
+    for batch in visits.batches([path for path in paths if path not in first_point]):
         for tab, path in batch:
-            requested[tab].clear()
             visit(tab, f"{served}/{path}")
             start_axe(tab, ["scrollable-region-focusable"])
         for tab, path in batch:
@@ -494,11 +509,8 @@ def phone_tour(browser, served, site) -> PhoneTour:
             if problems:
                 sideways[path] = problems
             else:
-                passed[path] = (list(requested[tab]), {"first_point": first_point[path]})
-    context.close()
-    if not watch.errors and not watch.outside:
-        kept.keep(passed)
-    return PhoneTour(sideways, first_point, watch)
+                visits.passes(tab, path, {"first_point": first_point[path]})
+    return PhoneTour(sideways, first_point, visits.close())
 
 
 def test_no_page_scrolls_sideways_on_a_phone(phone_tour):

@@ -88,13 +88,6 @@ def without_release(content: bytes, release: bytes) -> bytes:
     return CHECKSUM.sub(b"?v=", content.replace(release, b"\0release\0").replace(key, b"\0key\0"))
 
 
-def file_digest(path: Path) -> bytes:
-    if not path.is_file():
-        return b"(none)"
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").digest()
-
-
 class PageVerdicts:
     """A browser check's verdicts on the pages of a site served from ``site`` at ``served``: each page's
     verdict (what the check recorded, as JSON) kept with the list of the site's files that the page loaded.
@@ -119,9 +112,8 @@ class PageVerdicts:
         path = self.site / name
         if not path.is_file():
             return b"(none)"
-        if not self.release:
-            return file_digest(path)
-        return hashlib.sha256(without_release(path.read_bytes(), self.release)).digest()
+        content = path.read_bytes()
+        return hashlib.sha256(without_release(content, self.release) if self.release else content).digest()
 
     def _files(self, loaded: Iterable[str]) -> str:
         return digest(*(f"{name}\0".encode() + self._content(name) for name in sorted(loaded)))
