@@ -1,8 +1,9 @@
 """Every version online (`make versions`, tpi_sphinx/versions) and its hosted twin (.readthedocs.yaml).
 
-A temporary git repository with two releases and main is built once with `make versions FORMATS="html epub"`:
-each version in its own checkout, with its own conf.py (a title that names the version) and its own
-virtual environment; a page that only main has shows where the switcher falls back to a version's home.
+A temporary git repository with two releases (the tree of the project's last release) and main (the project as
+it is now) is built once with `make versions FORMATS="html epub"`: each version in its own checkout, with its own
+conf.py (a title that names the version) and its own virtual environment; a page that only main has shows where
+the switcher falls back to a version's home.
 The tests then check the versioned site as a reader meets it: switcher links that all resolve, the
 banner of old and dev versions, the root that redirects to the latest release, versions.json, and the
 pages in Chromium (security policy, accessibility in light and dark mode), and each version's pages and EPUB
@@ -18,12 +19,14 @@ A fake Makefile shows that a kept build is reused only while every input is the 
 import asyncio
 import dataclasses
 import datetime
+import io
 import json
 import os
 import posixpath
 import re
 import shutil
 import subprocess
+import tarfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -42,6 +45,7 @@ from test_site import csp_violations
 from test_standards import checked_fragments, checked_pages
 
 from conftest import ROOT, add_long_page, parsed
+from tpi_sphinx.release import releases
 from tpi_sphinx.versions import cache, manifest, site
 from tpi_sphinx.versions.__main__ import formats
 from tpi_sphinx.versions.build import Built, Driver, MakeBuilder, Versions, VersionsFailed
@@ -88,10 +92,21 @@ def titled(repo: Path, title: str) -> None:
     conf.write_text(conf.read_text(encoding="utf-8") + f'\nhtml_title = "{title}"\n', encoding="utf-8")
 
 
-def new_repository(repo: Path) -> Path:
-    """The project's tree as git sees it (what it tracks, and new files it does not ignore) in a fresh git
-    repository, file times kept; but not tests/, which no version's build reads, so that a change to a test
-    leaves the repository's commits, and the builds kept for them, as they were."""
+def last_release() -> str:
+    """The commit of the project's last release, as releases.toml records it."""
+    return releases(ROOT / "releases.toml")[-1].commit
+
+
+def put_tree(repo: Path, commit: str | None = None) -> None:
+    """Fill ``repo`` with the project's tree as git sees it now (what it tracks, and new files it does not ignore),
+    file times kept; or, given a ``commit`` of the project, with the tree of that commit. Not tests/, which no
+    version's build reads, so that a change to a test leaves the repository's commits, and the builds kept for
+    them, as they were."""
+    if commit:
+        archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(repo, [m for m in tar if not m.name.startswith("tests/")], filter="data")
+        return
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -105,9 +120,23 @@ def new_repository(repo: Path) -> Path:
         if (ROOT / name).is_file() and not (ROOT / name).is_symlink():  # a file deleted, not yet committed
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, repo / name)
+
+
+def new_repository(repo: Path, commit: str | None = None) -> Path:
+    """A fresh git repository with the project's tree (``put_tree``) and no releases yet."""
+    repo.mkdir(parents=True)
+    put_tree(repo, commit)
     (repo / "releases.toml").write_text(manifest_text([]), encoding="utf-8")
     git(repo, "init", "-q", "-b", "main")
     return repo
+
+
+def replace_tree(repo: Path) -> None:
+    """Replace what ``repo`` holds (its .git aside) with the project's tree as it is now."""
+    for entry in repo.iterdir():
+        if entry.name != ".git":
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    put_tree(repo)
 
 
 def make_versions(repo: Path, formats: str = "html") -> subprocess.CompletedProcess:
@@ -129,17 +158,19 @@ def make_versions(repo: Path, formats: str = "html") -> subprocess.CompletedProc
 
 
 def build_history_and_versions(folder: Path) -> Path:
-    """Release 0.1.0, release 0.2.0, then main with a page that neither release has, in a repository
-    in ``folder``; and its versioned site, built with `make versions`. (Made once per test session,
-    by conftest.py's shared builds.)"""
-    repo = new_repository(folder / "repo")
+    """Release 0.1.0 and release 0.2.0, each the project's last release with a title of its own, then main, the
+    project as it is now with a page that no release has, in a repository in ``folder``; and its versioned site,
+    built with `make versions`. (Made once per test session, by conftest.py's shared builds.) The releases are
+    the same commits while the project's last release is, so their builds, and the checkers' verdicts on them,
+    are kept from run to run: after a change to the sources only main is built and checked again."""
+    repo = new_repository(folder / "repo", last_release())
     base = (repo / "conf.py").read_text(encoding="utf-8")
     titled(repo, "Versions test 0.1.0")
     first = commit(repo, "0.1.0")
     (repo / "conf.py").write_text(base, encoding="utf-8")
     titled(repo, "Versions test 0.2.0")
     second = commit(repo, "0.2.0")
-    (repo / "conf.py").write_text(base, encoding="utf-8")
+    replace_tree(repo)
     titled(repo, "Versions test dev")
     add_long_page(repo)
     releases = [("0.1.0", "2026-01-10", first), ("0.2.0", "2026-02-20", second)]
