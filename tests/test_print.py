@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from conftest import ARTIFACTS, parsed
+from conftest import ARTIFACTS, chromium, parsed
 
 CHECKLISTS = [
     "resources/checklists/pre-procedure",
@@ -41,11 +41,8 @@ def site(site, tmp_path_factory):
 
 def headless_chromium(profile: Path) -> list[str]:
     """The command line of a headless Chromium that stays off the network, with its own profile."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is missing: `make browser` installs it"
     return [
-        chromium,
-        "--headless",
+        chromium(),
         "--no-sandbox",
         "--disable-gpu",
         "--no-first-run",
@@ -140,7 +137,7 @@ def test_patient_sheet_prints_on_at_most_two_sheets(site, tmp_path, paper):
         shutil.copy(tmp_path / "patient.pdf", ARTIFACTS / "print-patient-information.pdf")
 
 
-PHONE = (390, 844)  # CSS pixels of a common phone; headless Chromium's window is at least 500 wide,
+PHONE = (390, 844)  # CSS pixels of a common phone; a headless window may come out wider than asked,
 # so the page itself is held to the phone's width
 
 
