@@ -34,6 +34,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sphinx_polyversion.git
 import yaml
 from bs4 import BeautifulSoup
 from sphinx_polyversion.builder import Builder, BuildError
@@ -491,6 +492,49 @@ def test_sphinx_polyversion_alone_drops_a_failed_version_and_carries_on(history,
     )
     in_a_thread(lambda: driver.run(sequential=True))  # no exception
     assert driver.builds == [] and json.loads((tmp_path / "site" / "versions.json").read_text()) == []
+
+
+def test_versions_checked_out_at_once_each_get_their_tree(tmp_path):
+    """sphinx-polyversion checks each version out through a git worktree, and `git worktree add` fails while
+    another worktree of the repository is being added or removed: twelve checkouts started at once (as many as the
+    versions of a long history) must all arrive, each with its own commit's files."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    versions = []
+    for number in range(12):
+        (repo / "number.txt").write_text(str(number))
+        sha = commit(repo, f"{number}")
+        versions.append(manifest.Version(f"0.{number}.0", "old", sha, datetime.date(2026, 1, 1), 1767225600, None))
+    vcs = Versions(versions)
+
+    async def check_out_all():
+        await asyncio.gather(*(vcs.checkout(repo, tmp_path / v.name, v.ref()) for v in versions))
+
+    in_a_thread(lambda: asyncio.run(check_out_all()))
+    assert [(tmp_path / v.name / "number.txt").read_text() for v in versions] == [str(n) for n in range(12)]
+
+
+def test_one_checkout_at_a_time(tmp_path, monkeypatch):
+    """What keeps the worktrees apart, shown without git's timing: a checkout starts when the one before is done."""
+    running, most = 0, 0
+
+    async def copy_tree(repo, ref, dest):  # sphinx-polyversion's checkout, which adds and removes a worktree
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    monkeypatch.setattr(sphinx_polyversion.git, "_copy_tree", copy_tree)
+    versions = [dataclasses.replace(VERSION, name=f"0.{n}.0", label="old") for n in range(4)]
+    vcs = Versions(versions)
+
+    async def check_out_all():
+        await asyncio.gather(*(vcs.checkout(tmp_path, tmp_path / v.name, v.ref()) for v in versions))
+
+    in_a_thread(lambda: asyncio.run(check_out_all()))
+    assert most == 1
 
 
 @pytest.mark.parametrize(("builder", "reason"), [(Fails(), "broken on purpose"), (MakesNothing(), "no index.html")])

@@ -143,9 +143,17 @@ class Versions(Git):
     def __init__(self, versions: list[Version]):
         super().__init__(branch_regex="", tag_regex="")
         self.refs = tuple(version.ref() for version in versions)
+        self.one_at_a_time = asyncio.Lock()
 
     async def retrieve(self, root: Path) -> tuple[GitRef, ...]:
         return self.refs
+
+    async def checkout(self, root: Path, dest: Path, revision: GitRef) -> None:
+        """One checkout at a time: polyversion checks each version out through a git worktree, and a `git worktree
+        add` fails while another worktree of the repository is being added or removed ("failed to read
+        .git/worktrees/wt-.../commondir"), which a version whose build is kept makes likely."""
+        async with self.one_at_a_time:
+            await super().checkout(root, dest, revision)
 
 
 class Driver(DefaultDriver):
@@ -173,7 +181,9 @@ class Driver(DefaultDriver):
             try:
                 await super().build_revision(rev)
             except Exception as error:  # a failed checkout: polyversion would abandon the whole run
-                self.failed[rev.name] = f"{type(error).__name__}: {error}"
+                said = getattr(error, "stderr", None)  # what git said, for a failed git command
+                said = said.decode("utf-8", "replace").strip() if isinstance(said, bytes) else said
+                self.failed[rev.name] = f"{type(error).__name__}: {error}" + (f" ({said})" if said else "")
                 say(f"{rev.name} FAILED: {self.failed[rev.name]}")
 
     def build_failed(self, rev: GitRef, exc_info) -> None:
