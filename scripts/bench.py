@@ -275,10 +275,10 @@ def measure(root: Path, rows: set[str], repeat: int, say: Callable[[str], None])
                 if name in result:  # every release and main side by side: the sites alone, then with PDF and EPUB
                     say(f"make versions FORMATS={formats} {run + 1}/{repeat}")
                     result[name].runs.append(make(root, "versions", f"FORMATS={formats}", f"BUILD={build}/{name}"))
-            for target in ("lint", "test"):
-                if target in result:
+            for target in ("lint", "test"):  # as a writer runs them: BUILD= would reach every make the tests run, and
+                if target in result:  # the versions' builds kept for this tree (their key has the variables they read)
                     say(f"make {target} {run + 1}/{repeat}")
-                    result[target].runs.append(make(root, target, f"BUILD={build}", check=False))
+                    result[target].runs.append(make(root, target, check=False))
             shutil.rmtree(build, ignore_errors=True)
     # The writer's loop, in a throwaway copy of the sources (scripts/loop_timings.py): the tree is never edited.
     for name, runs in (
