@@ -54,9 +54,11 @@ class Build:
     doctreedir: Path
 
 
-def sphinx_build(project: Path, outdir: Path, builder: str = "html", options: tuple[str, ...] = ()) -> Build:
+def sphinx_build(
+    project: Path, outdir: Path, builder: str = "html", options: tuple[str, ...] = (), environ: dict | None = None
+) -> Build:
     """Build ``project`` (a folder with conf.py and docs/) the way the Makefile does,
-    but without -W so that every warning is collected, not just the first."""
+    but without -W so that every warning is collected, not just the first (``environ``: variables to add)."""
     warnfile = outdir.parent / f"{outdir.name}-warnings.txt"
     doctreedir = outdir.parent / f"{outdir.name}-doctrees"
     cmd = [
@@ -78,7 +80,7 @@ def sphinx_build(project: Path, outdir: Path, builder: str = "html", options: tu
         str(project / "docs"),
         str(outdir),
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=project)
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=project, env={**os.environ, **(environ or {})})
     warnings = [line for line in warnfile.read_text().splitlines() if line.strip()] if warnfile.exists() else []
     return Build(done.returncode, done.stdout + done.stderr, warnings, outdir, doctreedir)
 
@@ -317,7 +319,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_sessionfinish() -> None:
     """The tests are done: what they hold (the pages parsed, the builds' results) stays until the worker exits, so
     the garbage collections that pytest runs at its end (to report errors in objects' finalizers) need not
-    trace it, which took 1 to 3 s a worker."""
+    trace it, which took 1 to 3 s a worker. (The young generations are collected first: garbage left by the last
+    tests still has its finalizers run, and their errors reported.)"""
+    gc.collect(1)
     gc.freeze()
 
 
@@ -404,9 +408,10 @@ def served(site):
 
 
 def chromium() -> str:
-    """Debian's headless Chromium (`make browser`): the old headless shell, which Playwright runs headless by
-    default, and which does the same work on about 40% of the CPU time of the full browser's headless mode."""
-    found = shutil.which("chromium-headless-shell")
+    """Debian's headless Chromium, as scripts/loop_timings.py finds it for `make bench`."""
+    from scripts.loop_timings import chromium as headless_shell
+
+    found = headless_shell()
     assert found, "Chromium's headless shell is missing: `make browser` installs it"
     return found
 

@@ -2,6 +2,7 @@
 EPUBCheck (the W3C validator) passes without an error or a warning."""
 
 import copy
+import hashlib
 import json
 import os
 import posixpath
@@ -83,34 +84,39 @@ def epubcheck(path) -> list[str]:
     return [f"{m.level} {m.id} {m.location}: {m.message}" for m in Message.from_data(report) if m.level in serious]
 
 
-# The time of the commit, which the package document gives as the book's date (2026-11-27T10:46:49Z)
-COMMIT_TIME = re.compile(rb"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-
 def release_of(path: Path) -> str:
     """The release of the EPUB at ``path``, from its name (tpi-reference-0.4.0.dev3+g8800ef5.epub)."""
     return re.fullmatch(r"tpi-reference-(.+)\.epub", path.name)[1]
 
 
-def checked_content(path: Path, release: str) -> bytes:
-    """What EPUBCheck's verdict on the EPUB at ``path`` depends on: each file in it (its name, how it is stored and
-    its content without the release and the time of the commit, which a new commit changes and the checker reads
-    as text), in order. Not the files' dates in the container."""
+def commit_time(seconds: int) -> bytes:
+    """The commit's time as the package document gives it for the book's date (2026-11-27T10:46:49Z)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds)).encode()
+
+
+def checked_content(path: Path, release: str, seconds: int) -> bytes:
+    """What EPUBCheck's verdict on the EPUB at ``path`` depends on: the start of the container, which it reads as
+    bytes (the first entry's local header, its dates left out), and each file in it, in order: its name, how it is
+    stored and its content, without the release and the commit's time (``seconds``), which a new commit changes
+    and the checker reads as text. Not the files' dates."""
+    start = bytearray(path.read_bytes()[:58])
+    start[10:14] = bytes(4)  # the time and date of the first entry
+    parts = [bytes(start)]
     with zipfile.ZipFile(path) as book:
-        return b"".join(
-            f"{item.filename}\0{item.compress_type}\0".encode()
-            + release_free(COMMIT_TIME.sub(b"(commit time)", book.read(item)), release)
-            for item in book.infolist()
-        )
+        for item in book.infolist():
+            content = book.read(item).replace(commit_time(seconds), b"(commit time)")
+            stored = f"{item.filename}\0{item.compress_type}\0{item.flag_bits}\0".encode() + item.extra
+            parts += [stored, release_free(content, release)]
+    return b"".join(hashlib.sha256(part).digest() for part in parts)
 
 
-def checked_epub(path: Path) -> list[str]:
-    """EPUBCheck's faults in the EPUB at ``path``, unless it passed before as it is but for its release and date
-    (tests/verdicts.py)."""
+def checked_epub(path: Path, seconds: int) -> list[str]:
+    """EPUBCheck's faults in the EPUB at ``path``, of a commit made at ``seconds``, unless it passed before as it
+    is but for its release and the commit's time (tests/verdicts.py)."""
     return check_unless_passed(
         epubcheck,
         toolchain("epubcheck"),
-        {path: checked_content(path, release_of(path))},
+        {path: checked_content(path, release_of(path), seconds)},
         lambda todo: epubcheck(todo[0]),
     )
 
@@ -120,26 +126,27 @@ def test_epubchecks_verdict_holds_for_the_next_commit_and_not_for_a_change(tmp_p
     and in the dates of the files in the container: EPUBCheck's verdict holds for both. Any other change, or a
     release of another length, is checked again."""
 
-    def book(release: str, date: str, text: str, when: tuple) -> Path:
+    def book(release: str, seconds: int, text: str = "A page.", extra: bytes = b"") -> bytes:
         path = tmp_path / release / f"tpi-reference-{release}.epub"
         path.parent.mkdir(exist_ok=True)
+        when = time.gmtime(seconds)[:6]
         with zipfile.ZipFile(path, "w") as out:
-            out.writestr(zipfile.ZipInfo("mimetype", when), "application/epub+zip")
-            page = f"<title>TPI Reference {release}</title><meta>{date}</meta><p>{text}</p>"
+            mimetype = zipfile.ZipInfo("mimetype", when)
+            mimetype.extra = extra
+            out.writestr(mimetype, "application/epub+zip")
+            page = f"<title>TPI Reference {release}</title><meta>{commit_time(seconds).decode()}</meta><p>{text}</p>"
             out.writestr(zipfile.ZipInfo("OEBPS/index.xhtml", when), page, zipfile.ZIP_DEFLATED)
-        return path
+        return checked_content(path, release_of(path), seconds)
 
-    def seen(path: Path) -> bytes:
-        return checked_content(path, release_of(path))
-
-    first = seen(book("0.4.0.dev8+g412be5c", "2026-11-27T10:46:49Z", "A page.", (2026, 11, 27, 10, 46, 48)))
-    assert seen(book("0.4.0.dev9+gb70411f", "2026-11-27T11:02:13Z", "A page.", (2026, 11, 27, 11, 2, 12))) == first
-    assert seen(book("0.4.0.dev10+g0123456", "2026-11-27T11:02:13Z", "A page.", (2026, 11, 27, 11, 2, 12))) != first
-    assert seen(book("0.4.0.dev9+g0123456", "2026-11-27T11:02:13Z", "A page!", (2026, 11, 27, 11, 2, 12))) != first
+    first = book("0.4.0.dev8+g412be5c", 1764240409)
+    assert book("0.4.0.dev9+gb70411f", 1764241333) == first  # the next commit
+    assert book("0.4.0.dev10+g0123456", 1764241333) != first  # a longer release
+    assert book("0.4.0.dev9+g0123456", 1764241333, "A page!") != first  # a change
+    assert book("0.4.0.dev9+g0123456", 1764241333, extra=b"\x99\x99\x00\x00") != first  # an extra field
 
 
 def test_epubcheck_reports_no_error_and_no_warning(epub):
-    assert checked_epub(Path(epub.filename)) == []
+    assert checked_epub(Path(epub.filename), int(os.environ["SOURCE_DATE_EPOCH"])) == []
 
 
 def test_epubcheck_reports_a_broken_link_and_a_table_of_contents_out_of_order(epub, tmp_path):
@@ -156,8 +163,8 @@ def test_epubcheck_reports_a_broken_link_and_a_table_of_contents_out_of_order(ep
                 data = re.sub(rb"</ol>\s*</nav>", b'<li><a href="index.xhtml">Start</a></li></ol></nav>', data, count=1)
             out.writestr(copy.copy(item), data)  # writestr rewrites the ZipInfo it is given
     # EPUBCheck's report on the same broken bytes is kept when it names both faults (tests/verdicts.py)
-    release = release_of(Path(epub.filename))
-    key = verdict_key(epubcheck, toolchain("epubcheck") + b" report on a broken copy", checked_content(broken, release))
+    seen = checked_content(broken, release_of(Path(epub.filename)), int(os.environ["SOURCE_DATE_EPOCH"]))
+    key = verdict_key(epubcheck, toolchain("epubcheck") + b" report on a broken copy", seen)
     found = kept_verdict(key) or epubcheck(broken)
     assert any(line.startswith("ERROR RSC-007") and "about/about/disclaimer.xhtml" in line for line in found), found
     assert any(line.startswith("WARNING NAV-011") for line in found), found

@@ -202,11 +202,15 @@ def page_path(name: str) -> str:
     return f"docs/background/fault-test-{name}.md"
 
 
+AS_RELEASED = {"TPI_RELEASE": "9.9.9", "TPI_RELEASE_DATE": "2026-12-01"}  # a copy is told its version (release.py)
+
+
 def build_faulty_copy(folder):
     """Every fault injected into one copy of the sources, each where it names, the small test pages added
     to it, the faults that test_bibliography, test_doses and test_lint inject, and a page's review overdue
     (test_pagehistory); the copy built once (conftest.py's ``faulty_build``: each test reads the warnings of
-    its own file or line)."""
+    its own file or line), as a release (AS_RELEASED): the suite's other builds are development versions, and this
+    one shows test_release what a released version's pages say."""
     from test_bibliography import add_mirror_entry
     from test_doses import give_a_wrong_unit
     from test_lint import add_raw_html_page
@@ -220,7 +224,7 @@ def build_faulty_copy(folder):
     expected["wrong unit"] = give_a_wrong_unit(project)
     expected["raw html page"] = add_raw_html_page(project)
     make_a_review_overdue(project)  # not a fault of the build: a notice on the page (test_pagehistory)
-    return sphinx_build(project, folder / "html"), expected
+    return sphinx_build(project, folder / "html", environ=AS_RELEASED), expected
 
 
 @pytest.mark.parametrize("fault", FAULTS)

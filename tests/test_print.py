@@ -45,10 +45,7 @@ def headless_chromium(profile: Path) -> list[str]:
         chromium(),
         "--no-sandbox",
         "--disable-gpu",
-        "--no-first-run",
-        "--disable-sync",
         "--disable-background-networking",
-        "--disable-component-update",
         "--proxy-server=http://127.0.0.1:9",  # nothing listens there: no request reaches another host
         f"--user-data-dir={profile}",
     ]

@@ -272,3 +272,23 @@ def test_every_page_shows_the_version_and_whether_it_is_released(site):
         if not line or line.get_text() != expected:
             wrong.append(str(path.relative_to(site.outdir)))
     assert len(pages) > 40 and wrong == []
+
+
+def test_a_released_version_shows_its_number_and_date_where_a_development_version_says_unreleased(faulty_build):
+    """The faulty copy is built as release 9.9.9 of 2026-12-01 (test_faults.AS_RELEASED): its pages take the released
+    branch of the page template, the citations and the versions page, which no other build of the suite takes."""
+    build, _ = faulty_build
+    pages = sorted(build.outdir.rglob("*.html"))
+    lines = {
+        page.relative_to(build.outdir).as_posix(): tag.get_text(" ", strip=True)
+        for page in pages
+        if (tag := parsed(page).find(class_="page-review-version"))
+    }
+    assert len(lines) > 40 and set(lines.values()) == {"Version 9.9.9, 2026-12-01"}
+    assert "You are reading version 9.9.9 (Released 2026-12-01)." in _text(build.outdir / "about" / "versions.html")
+    cite = _text(build.outdir / "about" / "how-to-cite.html")
+    assert "Version 9.9.9, released 2026-12-01" in cite and "unreleased" not in cite
+
+
+def _text(page) -> str:
+    return " ".join(parsed(page).get_text(" ").split())

@@ -201,3 +201,5 @@ def test_the_standards_checkers_see_a_page_without_its_release_but_with_its_leng
         page.replace(b"{}", b"0.4.0.dev9+gb70411f", 1).replace(b"{}", b"d3b818a7") + b"<p>", "0.4.0.dev9+gb70411f"
     )
     assert changed != after
+    forged = page.replace(b"{}", b"\0release\0", 1).replace(b"{}", b"d3b818a7")  # the placeholder, written in
+    assert release_free(forged, "0.4.0.dev9+gb70411f") != after

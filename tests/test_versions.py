@@ -1,9 +1,10 @@
 """Every version online (`make versions`, tpi_sphinx/versions) and its hosted twin (.readthedocs.yaml).
 
-A temporary git repository with two releases (the tree of the project's last release) and main (the project as
-it is now) is built once with `make versions FORMATS="html epub"`: each version in its own checkout, with its own
-conf.py (a title that names the version) and its own virtual environment; a page that only main has shows where
-the switcher falls back to a version's home.
+A temporary git repository with two releases (the tree of the project's last release, or of the project as it is
+before the first) and main (the project as it is now) is built once with `make versions FORMATS="html epub"`: each
+version in its own checkout, with its own conf.py (a title that names the version) and its own virtual environment;
+a page that only main has shows where the switcher falls back to a version's home. (The releases are built with
+the last release's code; what the current code shows for a release, test_release checks on a copy built as one.)
 The tests then check the versioned site as a reader meets it: switcher links that all resolve, the
 banner of old and dev versions, the root that redirects to the latest release, versions.json, and the
 pages in Chromium (security policy, accessibility in light and dark mode), and each version's pages and EPUB
@@ -12,7 +13,8 @@ must fail `make versions`, where sphinx-polyversion alone drops the version and 
 
 The test's `make versions` uses the project's cache (`_build/versions-cache`, tpi_sphinx/versions/cache.py), as
 `make versions` does: the virtual environments are made once for each set of requirements, and the builds of
-the test repository's commits, which are the same while the sources are (their dates are fixed), are reused.
+the test repository's commits are reused: their dates are fixed, so the releases are the same commits while the
+last release is, and main while the sources are.
 A fake Makefile shows that a kept build is reused only while every input is the same.
 """
 
@@ -93,20 +95,30 @@ def titled(repo: Path, title: str) -> None:
     conf.write_text(conf.read_text(encoding="utf-8") + f'\nhtml_title = "{title}"\n', encoding="utf-8")
 
 
-def last_release() -> str:
-    """The commit of the project's last release, as releases.toml records it."""
-    return releases(ROOT / "releases.toml")[-1].commit
+def last_release() -> str | None:
+    """The commit of the project's last release, as releases.toml records it (None before the first release)."""
+    recorded = releases(ROOT / "releases.toml")
+    if not recorded:
+        return None
+    commit = recorded[-1].commit
+    here = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, capture_output=True)
+    assert here.returncode == 0, (
+        f"the last release's commit {commit} is not in this clone (a shallow clone? git fetch --unshallow)"
+    )
+    return commit
 
 
 def put_tree(repo: Path, commit: str | None = None) -> None:
     """Fill ``repo`` with the project's tree as git sees it now (what it tracks, and new files it does not ignore),
-    file times kept; or, given a ``commit`` of the project, with the tree of that commit. Not tests/, which no
-    version's build reads, so that a change to a test leaves the repository's commits, and the builds kept for
-    them, as they were."""
+    file times kept; or, given a ``commit`` of the project, with the tree of that commit. Neither symbolic links
+    (the project has none) nor tests/, which no version's build reads, so that a change to a test leaves the
+    repository's commits, and the builds kept for them, as they were."""
     if commit:
         archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(repo, [m for m in tar if not m.name.startswith("tests/")], filter="data")
+            wanted = [m for m in tar if (m.isfile() or m.isdir()) and not m.name.startswith("tests/")]
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python 3.11.4 and later
+            tar.extractall(repo, wanted, **safe)
         return
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -184,7 +196,7 @@ def build_history_and_versions(folder: Path) -> Path:
 
 def dev_release(history: Path) -> str:
     """The release that main builds as: a commit after 0.2.0, so a development release of the next minor version."""
-    return f"0.3.0.dev1+g{git(history, 'rev-parse', '--short=7', 'HEAD')}"
+    return f"0.3.0.dev1+g{git(history, 'rev-parse', 'HEAD')[:7]}"
 
 
 @pytest.fixture(scope="session")
@@ -338,13 +350,14 @@ def test_every_page_of_every_version_passes_the_nu_html_checker(versioned, histo
 
 def test_every_version_links_its_own_epub_and_it_passes_epubcheck(versioned, history):
     """The EPUB check of test_epub.py on each version's EPUB, found through the link in its switcher."""
+    committed = {version.name: version.timestamp for version in manifest.versions(history)}
     for name in ("0.1.0", "0.2.0", "dev"):
         home = soup(versioned / name / "index.html")
         links = [a["href"] for a in home.select("nav.tpi-versions a") if a.get_text() == "EPUB"]
         assert len(links) == 1 and links[0].startswith("downloads/") and links[0].endswith(".epub"), (name, links)
         epub = versioned / name / links[0]
         assert epub.is_file(), epub
-        assert checked_epub(epub) == [], name
+        assert checked_epub(epub, committed[name]) == [], name
 
 
 def test_every_page_has_one_switcher_that_goes_to_the_same_page_or_else_home(versioned):
@@ -515,6 +528,16 @@ def test_versions_checked_out_at_once_each_get_their_tree(tmp_path):
     assert [(tmp_path / v.name / "number.txt").read_text() for v in versions] == [str(n) for n in range(12)]
 
 
+def test_a_failed_checkout_is_reported_with_what_git_said(tmp_path, monkeypatch):
+    async def copy_tree(repo, ref, dest):
+        raise subprocess.CalledProcessError(128, "git worktree add", stderr=b"fatal: failed to read commondir")
+
+    monkeypatch.setattr(sphinx_polyversion.git, "_copy_tree", copy_tree)
+    with pytest.raises(VersionsFailed) as failed:
+        in_a_thread(lambda: Driver(tmp_path, tmp_path / "site", [VERSION], MakesNothing()).run(sequential=True))
+    assert "(fatal: failed to read commondir)" in failed.value.failures["dev"]
+
+
 def test_one_checkout_at_a_time(tmp_path, monkeypatch):
     """What keeps the worktrees apart, shown without git's timing: a checkout starts when the one before is done."""
     running, most = 0, 0
@@ -631,8 +654,13 @@ def made(tmp_path: Path, what: str) -> list[str]:
 
 
 def test_a_version_gets_its_commit_in_the_environment_and_not_the_outer_makes_variables(tmp_path, monkeypatch):
-    monkeypatch.setenv("MAKEFLAGS", "-- VENV=/the/outer/venv")  # what `make versions VENV=...` hands down
+    # what `make bench BENCH="--only test" BUILD=/tmp/b` hands down to the tests' `make versions`: the variables in
+    # MAKEFLAGS and in the environment
+    monkeypatch.setenv("MAKEFLAGS", r"s -- BENCH=--only\ test BUILD=/tmp/b")
+    monkeypatch.setenv("BENCH", "--only test")
+    monkeypatch.setenv("BUILD", "/tmp/b")
     built = fake_build(tmp_path, ("html", "epub"))
+    assert not {"BENCH", "BUILD", "MAKEFLAGS"} & set(MakeBuilder(("html",), tmp_path, tmp_path).environ(VERSION))
     seen = (tmp_path / "out" / "index.html").read_text().split()
     assert seen == [".venv", VERSION.commit, "2026-03-01", "1772323200", "7"]
     assert built.downloads == {"epub": "downloads/tpi-reference-9.9.9.epub"}

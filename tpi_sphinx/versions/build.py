@@ -21,6 +21,7 @@ environment kept there for its requirements (``cache.py``).
 
 import asyncio
 import os
+import re
 import shutil
 import sys
 import time
@@ -47,6 +48,14 @@ PARENT_VERSION = ("TPI_RELEASE", "TPI_RELEASE_DATE")
 LOG_TAIL = 40  # lines of a failed build's output printed with its error
 
 
+def command_line_variables(makeflags: str) -> list[str]:
+    """The variables given on the command line of the make that runs `make versions` (``make versions BUILD=x``, or
+    ``make bench BENCH=...`` whose tests run it): make puts them into its recipes' environment, where a version's
+    make would take them up (and the key of its kept build with them), as well as into MAKEFLAGS after " -- "."""
+    given = re.search(r"(?:^|\s)--\s(.*)", makeflags)
+    return re.findall(r"(?:^|(?<=[^\\]) )([A-Za-z_][A-Za-z0-9_]*)=", given[1]) if given else []
+
+
 class VersionsFailed(Exception):
     def __init__(self, failures: dict[str, str]):
         self.failures = failures
@@ -69,7 +78,8 @@ class MakeBuilder(Builder[Environment, Built]):
         self.cache = Cache(cache) if cache else None
 
     def environ(self, version: Version) -> dict[str, str]:
-        env = {name: value for name, value in os.environ.items() if name not in PARENT_MAKE + PARENT_VERSION}
+        left_out = {*PARENT_MAKE, *PARENT_VERSION, *command_line_variables(os.environ.get("MAKEFLAGS", ""))}
+        env = {name: value for name, value in os.environ.items() if name not in left_out}
         env.update(
             TPI_COMMIT=version.commit,
             TPI_COMMIT_DATE=time.strftime("%Y-%m-%d", time.gmtime(version.timestamp)),
