@@ -116,7 +116,7 @@ def put_tree(repo: Path, commit: str | None = None) -> None:
     if commit:
         archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            wanted = [m for m in tar if (m.isfile() or m.isdir()) and not m.name.startswith("tests/")]
+            wanted = [m for m in tar if (m.isfile() or m.isdir()) and m.name.split("/")[0] != "tests"]
             safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python 3.11.4 and later
             tar.extractall(repo, wanted, **safe)
         return
