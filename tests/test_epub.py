@@ -99,12 +99,13 @@ def checked_content(path: Path, release: str, seconds: int) -> bytes:
     bytes (the first entry's local header, its dates left out), and each file in it, in order: its name, how it is
     stored and its content, without the release and the commit's time (``seconds``), which a new commit changes
     and the checker reads as text. Not the files' dates."""
-    start = bytearray(path.read_bytes()[:58])
+    with path.open("rb") as file:
+        start = bytearray(file.read(58))
     start[10:14] = bytes(4)  # the time and date of the first entry
-    parts = [bytes(start)]
+    parts, committed = [bytes(start)], commit_time(seconds)
     with zipfile.ZipFile(path) as book:
         for item in book.infolist():
-            content = book.read(item).replace(commit_time(seconds), b"(commit time)")
+            content = book.read(item).replace(committed, b"(commit time)")
             stored = f"{item.filename}\0{item.compress_type}\0{item.flag_bits}\0".encode() + item.extra
             parts += [stored, release_free(content, release)]
     return b"".join(hashlib.sha256(part).digest() for part in parts)

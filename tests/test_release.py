@@ -256,34 +256,28 @@ def test_citation_cff_names_the_newest_release_and_the_title_of_conf():
     assert cff["license"] == conf.content_license.replace(" ", "-")
 
 
-def test_every_page_shows_the_version_and_whether_it_is_released(site):
+def version_lines(site: Path) -> dict[str, str | None]:
+    """The version line of each page of a built site (None where a page has none), the search and index pages aside."""
+    pages = [p for p in site.rglob("*.html") if "_static" not in p.parts and p.stem not in ("search", "genindex")]
+    lines = {str(page.relative_to(site)): parsed(page).select_one(".page-review-version") for page in pages}
+    return {page: line.get_text() if line else None for page, line in lines.items()}
 
+
+def test_every_page_shows_the_version_and_whether_it_is_released(site):
     import conf
 
     expected = f"Version {conf.release}" + (
         f", {conf.html_context['release_date']}" if conf.html_context["release_date"] else " (unreleased)"
     )
-    pages = [
-        p for p in site.outdir.rglob("*.html") if "_static" not in p.parts and p.stem not in ("search", "genindex")
-    ]
-    wrong = []
-    for path in pages:
-        line = parsed(path).select_one(".page-review-version")
-        if not line or line.get_text() != expected:
-            wrong.append(str(path.relative_to(site.outdir)))
-    assert len(pages) > 40 and wrong == []
+    lines = version_lines(site.outdir)
+    assert len(lines) > 40 and [page for page, line in lines.items() if line != expected] == []
 
 
 def test_a_released_version_shows_its_number_and_date_where_a_development_version_says_unreleased(faulty_build):
     """The faulty copy is built as release 9.9.9 of 2026-12-01 (test_faults.AS_RELEASED): its pages take the released
     branch of the page template, the citations and the versions page, which no other build of the suite takes."""
     build, _ = faulty_build
-    pages = sorted(build.outdir.rglob("*.html"))
-    lines = {
-        page.relative_to(build.outdir).as_posix(): tag.get_text(" ", strip=True)
-        for page in pages
-        if (tag := parsed(page).find(class_="page-review-version"))
-    }
+    lines = version_lines(build.outdir)
     assert len(lines) > 40 and set(lines.values()) == {"Version 9.9.9, 2026-12-01"}
     assert "You are reading version 9.9.9 (Released 2026-12-01)." in _text(build.outdir / "about" / "versions.html")
     cite = _text(build.outdir / "about" / "how-to-cite.html")

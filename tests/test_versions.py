@@ -507,6 +507,16 @@ def test_sphinx_polyversion_alone_drops_a_failed_version_and_carries_on(history,
     assert driver.builds == [] and json.loads((tmp_path / "site" / "versions.json").read_text()) == []
 
 
+def check_out_at_once(repo: Path, folder: Path, versions: list[manifest.Version]) -> None:
+    """Check every version of ``repo`` out into ``folder``/its name, all started at once, as the driver does."""
+    vcs = Versions(versions)
+
+    async def check_out_all():
+        await asyncio.gather(*(vcs.checkout(repo, folder / v.name, v.ref()) for v in versions))
+
+    in_a_thread(lambda: asyncio.run(check_out_all()))
+
+
 def test_versions_checked_out_at_once_each_get_their_tree(tmp_path):
     """sphinx-polyversion checks each version out through a git worktree, and `git worktree add` fails while
     another worktree of the repository is being added or removed: twelve checkouts started at once (as many as the
@@ -519,12 +529,7 @@ def test_versions_checked_out_at_once_each_get_their_tree(tmp_path):
         (repo / "number.txt").write_text(str(number))
         sha = commit(repo, f"{number}")
         versions.append(manifest.Version(f"0.{number}.0", "old", sha, datetime.date(2026, 1, 1), 1767225600, None))
-    vcs = Versions(versions)
-
-    async def check_out_all():
-        await asyncio.gather(*(vcs.checkout(repo, tmp_path / v.name, v.ref()) for v in versions))
-
-    in_a_thread(lambda: asyncio.run(check_out_all()))
+    check_out_at_once(repo, tmp_path, versions)
     assert [(tmp_path / v.name / "number.txt").read_text() for v in versions] == [str(n) for n in range(12)]
 
 
@@ -551,12 +556,7 @@ def test_one_checkout_at_a_time(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sphinx_polyversion.git, "_copy_tree", copy_tree)
     versions = [dataclasses.replace(VERSION, name=f"0.{n}.0", label="old") for n in range(4)]
-    vcs = Versions(versions)
-
-    async def check_out_all():
-        await asyncio.gather(*(vcs.checkout(tmp_path, tmp_path / v.name, v.ref()) for v in versions))
-
-    in_a_thread(lambda: asyncio.run(check_out_all()))
+    check_out_at_once(tmp_path, tmp_path, versions)
     assert most == 1
 
 

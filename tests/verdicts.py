@@ -109,18 +109,18 @@ class PageVerdicts:
         self, check: str, tools: bytes, site: Path, served: str, root: Path | None = VERDICTS, release: str = ""
     ):
         self.check, self.tools, self.site, self.served, self.root = check.encode(), tools, site, served, root
-        self.release = release.encode()
+        self.release = release
 
     def _record(self, page: str) -> str:
-        # the release's length is kept: a longer one may wrap a line differently
-        return digest(b"page", self.check, self.tools, page.encode(), str(len(self.release)).encode())
+        return digest(b"page", self.check, self.tools, page.encode())
 
     def _content(self, name: str) -> bytes:
         path = self.site / name
         if not path.is_file():
             return b"(none)"
         content = path.read_bytes()
-        return hashlib.sha256(without_release(content, self.release) if self.release else content).digest()
+        # the release's length is kept (release_free): a longer one may wrap a line differently
+        return hashlib.sha256(release_free(content, self.release) if self.release else content).digest()
 
     def _files(self, loaded: Iterable[str]) -> str:
         return digest(*(f"{name}\0".encode() + self._content(name) for name in sorted(loaded)))
